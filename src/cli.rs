@@ -1,0 +1,229 @@
+//! Every flag, environment variable and subcommand of the tool.
+//!
+//! This is the one place that knows about flags: what comes after works on
+//! the validated [`crate::config`] types built from these.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::policy::Access;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    done
+  1    unexpected internal error
+  2    invalid input or usage (no AWS call was made)
+  3    an AWS call failed (what this run created has been removed)
+  4    the connection test failed (what this run created has been removed,
+       unless --keep-on-failure)
+  130  interrupted (what this run created has been removed)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xplenty-s3",
+    version,
+    about = "Give Xplenty (Integrate.io) safe, tested access to an Amazon S3 bucket",
+    long_about = "Give Xplenty (Integrate.io) safe, tested access to an Amazon S3 bucket.\n\n\
+        Creates an IAM user with a slash-free access key and a read-only or read-write \
+        bucket policy, saves credentials.csv, and proves with the new key that the access \
+        works. A failed run removes what it created.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Named profile of the admin credentials (~/.aws/config)
+    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Region for IAM and STS; buckets are always reached in their own region
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send every AWS request to this URL (an S3/IAM-compatible server); S3 then
+    /// uses path-style addressing
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// More detail on stderr (-v steps, -vv AWS requests, -vvv everything)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Print only errors and the result
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// When to use colour on stderr (NO_COLOR is honoured with `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the user, key, policy and credentials.csv, then test them
+    #[command(after_help = SETUP_EXAMPLES)]
+    Setup(SetupArgs),
+
+    /// Print the policy document that setup would attach
+    #[command(after_help = POLICY_EXAMPLES)]
+    Policy(PolicyArgs),
+
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  xplenty-s3 completions bash > ~/.local/share/bash-completion/completions/xplenty-s3"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+const SETUP_EXAMPLES: &str = "\
+Examples:
+  # Interactive wizard
+  xplenty-s3 setup
+
+  # Scripted, read-only access to one bucket
+  xplenty-s3 setup --bucket my-data --access read-only --no-input
+
+  # CI bootstrap step: JSON on stdout, nothing left behind on failure
+  xplenty-s3 setup --bucket my-data --access read-write --no-input --yes --output json";
+
+const POLICY_EXAMPLES: &str = "\
+Examples:
+  xplenty-s3 policy --bucket my-data --access read-only
+  xplenty-s3 policy --bucket a-bucket --bucket b-bucket --access read-write --prefix exports/";
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Bucket Xplenty may use (repeat for several)
+    #[arg(
+        long = "bucket",
+        env = "XPLENTY_S3_BUCKET",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
+    pub buckets: Vec<String>,
+
+    /// What Xplenty may do in the buckets
+    #[arg(long, env = "XPLENTY_S3_ACCESS", value_enum)]
+    pub access: Option<Access>,
+
+    /// Name of the IAM user to create [default: xplenty]
+    #[arg(long, env = "XPLENTY_S3_USER_NAME", value_name = "NAME")]
+    pub user_name: Option<String>,
+
+    /// Name of the inline policy [default: Xplenty]
+    #[arg(long, env = "XPLENTY_S3_POLICY_NAME", value_name = "NAME")]
+    pub policy_name: Option<String>,
+
+    /// Confine access to keys starting with this prefix, e.g. `exports/`
+    #[arg(long, env = "XPLENTY_S3_PREFIX", value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// Where to save credentials.csv [default: credentials.csv]
+    #[arg(long, env = "XPLENTY_S3_CREDENTIALS_FILE", value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Replace an existing credentials file
+    #[arg(long, env = "XPLENTY_S3_FORCE")]
+    pub force: bool,
+
+    /// Use an existing IAM user of that name instead of failing
+    #[arg(long, env = "XPLENTY_S3_REUSE_USER")]
+    pub reuse_user: bool,
+
+    /// How many keys to try before giving up on a slash-free secret
+    #[arg(long, env = "XPLENTY_S3_MAX_KEY_ATTEMPTS", default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_key_attempts: u32,
+
+    /// Seconds to wait for the new key to become active
+    #[arg(long, env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub test_timeout: u64,
+
+    /// Do not run the connection test
+    #[arg(long, env = "XPLENTY_S3_SKIP_TEST")]
+    pub skip_test: bool,
+
+    /// On a failure, keep what was created instead of removing it
+    #[arg(long, env = "XPLENTY_S3_KEEP_ON_FAILURE")]
+    pub keep_on_failure: bool,
+
+    /// Show what would be created, using only read calls; change nothing
+    #[arg(long, env = "XPLENTY_S3_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation of the plan
+    #[arg(short, long, env = "XPLENTY_S3_YES")]
+    pub yes: bool,
+
+    /// Never prompt; a missing value is an error
+    #[arg(long, env = "XPLENTY_S3_NO_INPUT")]
+    pub no_input: bool,
+
+    /// Format of the result on stdout
+    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Print the secret access key on stdout (it is always in the credentials file)
+    #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
+    pub show_secret: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Bucket to grant (repeat for several)
+    #[arg(
+        long = "bucket",
+        env = "XPLENTY_S3_BUCKET",
+        value_delimiter = ',',
+        required = true,
+        value_name = "NAME"
+    )]
+    pub buckets: Vec<String>,
+
+    /// What the policy allows
+    #[arg(long, env = "XPLENTY_S3_ACCESS", value_enum)]
+    pub access: Access,
+
+    /// Confine access to keys starting with this prefix
+    #[arg(long, env = "XPLENTY_S3_PREFIX", value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// ARN partition of the account
+    #[arg(long, default_value = "aws", value_parser = ["aws", "aws-cn", "aws-us-gov"])]
+    pub partition: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

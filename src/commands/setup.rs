@@ -1,0 +1,83 @@
+//! `xplenty-s3 setup`: the whole procedure, as a wizard or scripted.
+
+use std::io::IsTerminal;
+
+use crate::aws::Aws;
+use crate::cli::{GlobalArgs, OutputFormat, SetupArgs};
+use crate::config::SetupConfig;
+use crate::error::{Error, Result};
+use crate::report::{ErrorReport, SetupReport};
+use crate::steps::identity::who_am_i;
+use crate::ui::Ui;
+use crate::{interrupt, runner, wizard};
+
+/// Runs `setup` and prints its result: the summary, or with `--output json`
+/// one JSON document whether the run succeeded or not.
+pub async fn run(global: &GlobalArgs, args: SetupArgs, ui: &Ui) -> Result<()> {
+    let output = args.output;
+    let (report, failure) = match prepare_and_run(global, args, ui).await {
+        Ok((report, failure)) => (report, failure),
+        Err(err) => (None, Some(err)),
+    };
+    match (output, &report, &failure) {
+        (OutputFormat::Json, Some(report), _) => println!("{}", report.to_json()),
+        (OutputFormat::Json, None, Some(err)) => {
+            let document =
+                serde_json::json!({ "error": ErrorReport::from(err), "rolled_back": [] });
+            println!("{document:#}");
+        }
+        (OutputFormat::Text, Some(report), None) => print!("{}", report.summary()),
+        _ => {}
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+type Finished = (Option<SetupReport>, Option<Error>);
+
+async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> Result<Finished> {
+    let interactive = !args.no_input
+        && std::io::stdin().is_terminal()
+        && std::io::stdout().is_terminal()
+        && ui.is_terminal();
+    // Everything given is checked before the first AWS call; the wizard
+    // checks each answer as it is typed.
+    let scripted = if interactive {
+        SetupConfig::check_given(&args)?;
+        None
+    } else {
+        Some(SetupConfig::from_args(&args)?)
+    };
+
+    let aws = Aws::load(global).await;
+    let identity = who_am_i(&aws.sts()).await?;
+    let (config, warnings) = match scripted {
+        Some(checked) => checked,
+        None => {
+            wizard::ask_missing(&mut args, &aws).await?;
+            SetupConfig::from_args(&args)?
+        }
+    };
+    for warning in warnings {
+        ui.warn(warning.0);
+    }
+    ui.done(format!(
+        "Signed in to account {} as {}",
+        identity.account, identity.arn
+    ));
+
+    let buckets = runner::locate_buckets(&aws, &config.buckets, ui).await?;
+    if config.dry_run || (interactive && !args.yes) {
+        ui.say(wizard::plan(&config, &identity, &buckets));
+    }
+    if config.dry_run {
+        return Ok((None, None));
+    }
+    if interactive && !args.yes && !wizard::confirm()? {
+        return Err(Error::input("stopped at the plan: nothing was created"));
+    }
+
+    interrupt::listen();
+    let (mut report, failure) = runner::run(&config, &aws, ui, &identity, buckets).await;
+    report.error = failure.as_ref().map(Into::into);
+    Ok((Some(report), failure))
+}

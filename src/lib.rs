@@ -1,0 +1,66 @@
+//! xplenty-s3 gives the ETL service Xplenty (Integrate.io) safe, tested
+//! access to Amazon S3 buckets: an IAM user, a slash-free access key, a
+//! read-only or read-write inline policy and a credentials.csv, created in
+//! one run that removes everything again if it fails.
+
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod interrupt;
+pub mod logging;
+pub mod policy;
+pub mod report;
+pub mod rollback;
+pub mod runner;
+pub mod secret;
+pub mod steps;
+pub mod ui;
+pub mod validate;
+pub mod wizard;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::error::{exit, Error, Report};
+use crate::ui::Ui;
+
+/// Runs one parsed command line and returns the process exit code. Errors
+/// are printed here, once.
+pub fn run(cli: Cli) -> u8 {
+    let ui = Ui::new(&cli.global);
+    logging::init(cli.global.verbose, cli.global.quiet);
+    match execute(cli, &ui) {
+        Ok(()) => exit::OK,
+        Err(err) => {
+            eprintln!("{}", Report(&err));
+            err.exit_code()
+        }
+    }
+}
+
+fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {
+    match cli.command {
+        Command::Policy(args) => commands::policy::run(&args, ui),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "xplenty-s3",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+        Command::Setup(args) => runtime()?.block_on(commands::setup::run(&cli.global, args, ui)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| {
+            Error::Internal(anyhow::Error::new(err).context("starting the async runtime"))
+        })
+}

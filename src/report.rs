@@ -1,0 +1,173 @@
+//! The result of a `setup` run: one JSON document, or a summary for a person.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::config::SetupConfig;
+use crate::error::Error;
+use crate::policy::Access;
+use crate::rollback::Remaining;
+use crate::secret::Secret;
+use crate::steps::bucket_region::Bucket;
+use crate::steps::connection_test::{human_millis, TestReport};
+use crate::steps::create_access_key::NewKey;
+use crate::steps::identity::Identity;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SetupReport {
+    pub account: String,
+    pub user_name: String,
+    pub user_arn: Option<String>,
+    pub user_created: bool,
+    pub access_key_id: Option<String>,
+    /// Only with `--show-secret`.
+    pub secret_access_key: Option<String>,
+    pub key_attempts: u32,
+    pub access: Access,
+    pub policy_name: String,
+    pub prefix: Option<String>,
+    pub buckets: Vec<Bucket>,
+    pub credentials_file: Option<String>,
+    pub connection_test: Option<TestReport>,
+    pub rolled_back: Vec<String>,
+    pub remaining: Vec<Remaining>,
+    pub kept: Vec<String>,
+    pub error: Option<ErrorReport>,
+    #[serde(skip)]
+    masked_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorReport {
+    pub kind: &'static str,
+    pub exit_code: u8,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(err: &Error) -> Self {
+        Self {
+            kind: err.kind(),
+            exit_code: err.exit_code(),
+            message: err.to_string(),
+            hint: err.hint().map(str::to_owned),
+        }
+    }
+}
+
+impl SetupReport {
+    pub fn new(config: &SetupConfig, identity: &Identity, buckets: Vec<Bucket>) -> Self {
+        Self {
+            account: identity.account.clone(),
+            user_name: config.user_name.clone(),
+            user_arn: None,
+            user_created: false,
+            access_key_id: None,
+            secret_access_key: None,
+            key_attempts: 0,
+            access: config.access,
+            policy_name: config.policy_name.clone(),
+            prefix: config.prefix.clone(),
+            buckets,
+            credentials_file: None,
+            connection_test: None,
+            rolled_back: Vec::new(),
+            remaining: Vec::new(),
+            kept: Vec::new(),
+            error: None,
+            masked_secret: None,
+        }
+    }
+
+    pub fn record_key(&mut self, key: &NewKey, show_secret: bool) {
+        self.access_key_id = Some(key.access_key_id.clone());
+        self.key_attempts = key.attempts;
+        self.masked_secret = Some(key.secret.masked());
+        self.secret_access_key = show_secret.then(|| Secret::expose(&key.secret).to_owned());
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the report serialises")
+    }
+
+    /// The summary printed on stdout after a successful run.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let names: Vec<&str> = self.buckets.iter().map(|b| b.name.as_str()).collect();
+        let verb = match self.access {
+            Access::ReadOnly => "read",
+            Access::ReadWrite => "read and write",
+        };
+        let _ = writeln!(out, "Xplenty can now {verb} {}.", names.join(", "));
+        if let Some(test) = &self.connection_test {
+            let total: u64 = test.checks.iter().map(|c| c.millis).sum();
+            let _ = writeln!(
+                out,
+                "The connection test passed with the new key ({} checks, {}).",
+                test.checks.len(),
+                human_millis(total)
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Created:");
+        let user = if self.user_created {
+            "IAM user"
+        } else {
+            "IAM user (existing)"
+        };
+        let _ = writeln!(
+            out,
+            "  {user:<18} {}",
+            self.user_arn.as_deref().unwrap_or(&self.user_name)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<18} {} ({} policy)",
+            "inline policy",
+            self.policy_name,
+            self.access.as_str()
+        );
+        if let Some(file) = &self.credentials_file {
+            let _ = writeln!(out, "  {:<18} {file}", "credentials file");
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "In Xplenty: Account settings > Connections > New connection > Amazon S3:"
+        );
+        let _ = writeln!(out, "  {:<18} S3 {}", "Connection name", names.join(" "));
+        let _ = writeln!(
+            out,
+            "  {:<18} {}",
+            "Access key ID",
+            self.access_key_id.as_deref().unwrap_or("-")
+        );
+        let secret = match (&self.secret_access_key, &self.credentials_file) {
+            (Some(secret), _) => secret.clone(),
+            (None, Some(file)) => format!(
+                "{}  (in {file})",
+                self.masked_secret.as_deref().unwrap_or("-")
+            ),
+            (None, None) => self.masked_secret.clone().unwrap_or_default(),
+        };
+        let _ = writeln!(out, "  {:<18} {secret}", "Secret access key");
+        let _ = writeln!(out, "  {:<18} {}", "Region", self.regions());
+        out
+    }
+
+    fn regions(&self) -> String {
+        let mut regions: Vec<&str> = self.buckets.iter().map(|b| b.region.as_str()).collect();
+        regions.dedup();
+        if regions.len() == 1 {
+            return regions[0].to_owned();
+        }
+        let per_bucket: Vec<String> = self
+            .buckets
+            .iter()
+            .map(|b| format!("{} for {}", b.region, b.name))
+            .collect();
+        format!("{} (one connection per region)", per_bucket.join(", "))
+    }
+}

@@ -1,0 +1,163 @@
+//! The record of what a run created, and its removal, newest first.
+//!
+//! Only what this run created is ever in the ledger, so a rollback cannot
+//! touch anything that existed before. A policy the run replaced on a
+//! reused user is put back as it was.
+
+use aws_sdk_iam::Client;
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::steps::create_access_key::{delete_key, list_keys};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    User(String),
+    AccessKey {
+        user: String,
+        id: String,
+    },
+    InlinePolicy {
+        user: String,
+        name: String,
+        previous: Option<String>,
+    },
+}
+
+impl Created {
+    pub fn describe(&self) -> String {
+        match self {
+            Self::User(name) => format!("IAM user `{name}`"),
+            Self::AccessKey { user, id } => format!("access key {id} of user `{user}`"),
+            Self::InlinePolicy {
+                user,
+                name,
+                previous: None,
+            } => {
+                format!("inline policy `{name}` of user `{user}`")
+            }
+            Self::InlinePolicy {
+                user,
+                name,
+                previous: Some(_),
+            } => {
+                format!("inline policy `{name}` of user `{user}` (its previous document)")
+            }
+        }
+    }
+
+    fn undo_hint(&self) -> String {
+        match self {
+            Self::User(name) => format!("xplenty-s3 teardown --user-name {name}"),
+            Self::AccessKey { user, id } => {
+                format!("aws iam delete-access-key --user-name {user} --access-key-id {id}")
+            }
+            Self::InlinePolicy { user, name, .. } => {
+                format!("aws iam delete-user-policy --user-name {user} --policy-name {name}")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Ledger {
+    items: Vec<Created>,
+}
+
+/// What a rollback removed and what it could not.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct RollbackReport {
+    pub removed: Vec<String>,
+    pub remaining: Vec<Remaining>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Remaining {
+    pub resource: String,
+    pub error: String,
+    pub remove_with: String,
+}
+
+impl Ledger {
+    pub fn record(&mut self, item: Created) {
+        self.items.push(item);
+    }
+
+    pub fn forget(&mut self, item: &Created) {
+        self.items.retain(|i| i != item);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn items(&self) -> &[Created] {
+        &self.items
+    }
+
+    /// Removes everything recorded, newest first. Keeps going past a failed
+    /// removal so that as little as possible is left, and reports the rest.
+    pub async fn roll_back(self, iam: &Client) -> RollbackReport {
+        let mut report = RollbackReport::default();
+        for item in self.items.into_iter().rev() {
+            match undo(iam, &item).await {
+                Ok(()) => report.removed.push(item.describe()),
+                Err(err) => report.remaining.push(Remaining {
+                    resource: item.describe(),
+                    error: err.to_string(),
+                    remove_with: item.undo_hint(),
+                }),
+            }
+        }
+        report
+    }
+}
+
+async fn undo(iam: &Client, item: &Created) -> Result<(), Error> {
+    match item {
+        Created::AccessKey { user, id } => delete_key(iam, user, id).await,
+        Created::InlinePolicy {
+            user,
+            name,
+            previous: None,
+        } => delete_policy(iam, user, name).await,
+        Created::InlinePolicy {
+            user,
+            name,
+            previous: Some(document),
+        } => crate::steps::attach_policy::put_policy(iam, user, name, document).await,
+        Created::User(name) => delete_created_user(iam, name).await,
+    }
+}
+
+async fn delete_policy(iam: &Client, user: &str, name: &str) -> Result<(), Error> {
+    iam.delete_user_policy()
+        .user_name(user)
+        .policy_name(name)
+        .send()
+        .await
+        .map_err(|err| {
+            Error::aws(
+                format!("deleting inline policy `{name}` of user `{user}`"),
+                err,
+            )
+        })?;
+    Ok(())
+}
+
+/// Deletes a user this run created. Keys and policies the ledger knows of
+/// are gone by now; any other key on it can only come from a request whose
+/// answer was lost (a retried `CreateAccessKey`), so it is this run's too.
+async fn delete_created_user(iam: &Client, name: &str) -> Result<(), Error> {
+    for key in list_keys(iam, name).await? {
+        if let Some(id) = key.access_key_id() {
+            delete_key(iam, name, id).await?;
+        }
+    }
+    iam.delete_user()
+        .user_name(name)
+        .send()
+        .await
+        .map_err(|err| Error::aws(format!("deleting IAM user `{name}`"), err))?;
+    Ok(())
+}

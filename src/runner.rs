@@ -1,0 +1,223 @@
+//! Runs the steps of `setup` in order and undoes them on failure.
+//!
+//! Every creation goes into the ledger as soon as AWS confirms it. When a
+//! later step fails, or the user interrupts, the ledger is rolled back
+//! newest first, unless `--keep-on-failure` asks to keep it. The
+//! credentials file is only renamed into place when the run succeeds.
+
+use crate::aws::Aws;
+use crate::config::SetupConfig;
+use crate::error::{Error, Result};
+use crate::report::SetupReport;
+use crate::rollback::{Created, Ledger};
+use crate::steps::bucket_region::Bucket;
+use crate::steps::connection_test::{self, TestPlan};
+use crate::steps::create_access_key::{create_slash_free_key, NewKey};
+use crate::steps::create_user::create_user;
+use crate::steps::credentials_file::{self, PendingFile, StoredKey};
+use crate::steps::identity::Identity;
+use crate::steps::{attach_policy, bucket_region};
+use crate::ui::Ui;
+use crate::{interrupt, policy};
+
+/// Finds the region of every bucket, with warnings for the user.
+pub async fn locate_buckets(aws: &Aws, names: &[String], ui: &Ui) -> Result<Vec<Bucket>> {
+    let s3 = aws.s3(aws.home_region());
+    let mut buckets = Vec::with_capacity(names.len());
+    for name in names {
+        let (bucket, warning) = bucket_region::find_region(&s3, name).await?;
+        if let Some(warning) = warning {
+            ui.warn(warning.0);
+        }
+        buckets.push(bucket);
+    }
+    Ok(buckets)
+}
+
+struct Run<'a> {
+    config: &'a SetupConfig,
+    admin: &'a Aws,
+    ui: &'a Ui,
+    identity: &'a Identity,
+    ledger: Ledger,
+    pending: Option<PendingFile>,
+    report: SetupReport,
+}
+
+/// Runs steps 4 to 8 for buckets already located, and settles the outcome:
+/// commit on success, roll back (or keep) on failure.
+pub async fn run(
+    config: &SetupConfig,
+    admin: &Aws,
+    ui: &Ui,
+    identity: &Identity,
+    buckets: Vec<Bucket>,
+) -> (SetupReport, Option<Error>) {
+    let mut run = Run {
+        config,
+        admin,
+        ui,
+        identity,
+        ledger: Ledger::default(),
+        pending: None,
+        report: SetupReport::new(config, identity, buckets),
+    };
+    let outcome = run.steps().await;
+    let outcome = match outcome {
+        Ok(()) => run.commit(),
+        Err(err) => Err(err),
+    };
+    match outcome {
+        Ok(()) => (run.report, None),
+        Err(err) => {
+            run.settle_failure(&err).await;
+            (run.report, Some(err))
+        }
+    }
+}
+
+impl Run<'_> {
+    async fn steps(&mut self) -> Result<()> {
+        let iam = self.admin.iam();
+        let config = self.config;
+        let document = config.grant(&self.identity.partition).to_json();
+        policy::check_size(&document, 0)?;
+
+        let user = create_user(&iam, &config.user_name, config.reuse_user).await?;
+        if user.created {
+            self.ledger.record(Created::User(user.name.clone()));
+            self.ui.done(format!("Created IAM user {}", user.name));
+        } else {
+            self.ui
+                .done(format!("Using existing IAM user {}", user.name));
+        }
+        self.report.user_arn = Some(user.arn.clone());
+        self.report.user_created = user.created;
+        interrupt::check()?;
+
+        let key =
+            create_slash_free_key(&iam, &user.name, config.max_key_attempts, &mut self.ledger)
+                .await?;
+        self.ui.done(format!(
+            "Created access key {} ({} {})",
+            key.access_key_id,
+            key.attempts,
+            if key.attempts == 1 {
+                "attempt"
+            } else {
+                "attempts, rejecting secrets with `/`"
+            }
+        ));
+        self.report.record_key(&key, config.show_secret);
+        interrupt::check()?;
+
+        attach_policy::attach_policy(
+            &iam,
+            &user,
+            &config.policy_name,
+            &document,
+            &mut self.ledger,
+        )
+        .await?;
+        self.ui.done(format!(
+            "Attached {} policy {}",
+            config.access.as_str(),
+            config.policy_name
+        ));
+        interrupt::check()?;
+
+        self.write_file(&user.name, &key)?;
+        if config.skip_test {
+            self.ui
+                .warn("connection test skipped (--skip-test): the key is untested");
+            return Ok(());
+        }
+        self.test(&key, &user.arn).await
+    }
+
+    fn write_file(&mut self, user: &str, key: &NewKey) -> Result<()> {
+        let stored = StoredKey {
+            user_name: Some(user.to_owned()),
+            access_key_id: key.access_key_id.clone(),
+            secret: key.secret.clone(),
+        };
+        let pending = credentials_file::write_pending(
+            &self.config.credentials_file,
+            &stored,
+            self.config.force,
+        )?;
+        self.pending = Some(pending);
+        Ok(())
+    }
+
+    async fn test(&mut self, key: &NewKey, user_arn: &str) -> Result<()> {
+        let plan = TestPlan {
+            buckets: &self.report.buckets,
+            access: self.config.access,
+            prefix: self.config.prefix.as_deref(),
+            timeout: self.config.test_timeout,
+            expected_arn: Some(user_arn),
+        };
+        let with_key = self.admin.with_key(&key.access_key_id, &key.secret);
+        let report = connection_test::run(&with_key, &plan, self.ui).await?;
+        let failure = report
+            .first_failure()
+            .map(|c| format!("{}: {}", c.name, c.error.clone().unwrap_or_default()));
+        self.report.connection_test = Some(report);
+        match failure {
+            Some(failure) => Err(Error::ConnectionTest(failure)),
+            None => Ok(()),
+        }
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        if let Some(pending) = self.pending.take() {
+            let path = pending.commit()?;
+            self.ui
+                .done(format!("Saved {} (mode 0600)", path.display()));
+            self.report.credentials_file = Some(path.display().to_string());
+        }
+        Ok(())
+    }
+
+    /// Rolls back, or with `--keep-on-failure` keeps what was created and
+    /// saves the credentials file so the kept key is usable.
+    async fn settle_failure(&mut self, err: &Error) {
+        let keep = self.config.keep_on_failure && !matches!(err, Error::Interrupted);
+        if keep {
+            if let Err(commit_err) = self.commit() {
+                self.ui
+                    .warn(format!("the credentials file was not saved: {commit_err}"));
+            }
+            self.report.kept = self.ledger.items().iter().map(Created::describe).collect();
+            for item in &self.report.kept {
+                self.ui.warn(format!("kept {item} (--keep-on-failure)"));
+            }
+            if self.report.user_created {
+                self.ui.say(format!(
+                    "remove it all with: xplenty-s3 teardown --user-name {}",
+                    self.config.user_name
+                ));
+            }
+            return;
+        }
+        self.pending = None;
+        if self.ledger.is_empty() {
+            return;
+        }
+        self.ui.say("Removing what this run created…");
+        let ledger = std::mem::take(&mut self.ledger);
+        let rollback = ledger.roll_back(&self.admin.iam()).await;
+        for removed in &rollback.removed {
+            self.ui.done(format!("Removed {removed}"));
+        }
+        for left in &rollback.remaining {
+            self.ui.failed(format!(
+                "Could not remove {}: {}\n  remove it with: {}",
+                left.resource, left.error, left.remove_with
+            ));
+        }
+        self.report.rolled_back = rollback.removed;
+        self.report.remaining = rollback.remaining;
+    }
+}

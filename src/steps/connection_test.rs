@@ -1,0 +1,523 @@
+//! Prove, with the new key alone, that it can do what Xplenty will do.
+//!
+//! This is Xplenty's "test connection" button and more: the key is active,
+//! every bucket lists, a listed object reads, and with read-write access a
+//! test object is written, read back, deleted and confirmed gone. With
+//! read-only access a write must be refused. Each check is timed and, on
+//! failure, explained in plain words.
+//!
+//! New IAM keys and policies are eventually consistent: for several seconds
+//! (reports range from 5 s to 15 s) AWS may answer `InvalidAccessKeyId` or
+//! `AccessDenied` for a key that is fine. Those answers are retried with a
+//! backoff, bounded by the test timeout.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::primitives::ByteStream;
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::error::Result;
+use crate::interrupt;
+use crate::policy::Access;
+use crate::steps::bucket_region::Bucket;
+use crate::ui::Ui;
+
+/// Name of the object written by the read-write check, before its random part.
+pub const TEST_OBJECT_PREFIX: &str = "xplenty-connection-test-";
+
+/// How long `AccessDenied` is retried on the first use of a bucket, for a
+/// policy that was attached a moment ago.
+const POLICY_PROPAGATION: Duration = Duration::from_secs(15);
+
+/// What to test.
+#[derive(Debug, Clone)]
+pub struct TestPlan<'a> {
+    pub buckets: &'a [Bucket],
+    pub access: Access,
+    pub prefix: Option<&'a str>,
+    /// How long to wait for the key to become active.
+    pub timeout: Duration,
+    /// The ARN the key must belong to, when known.
+    pub expected_arn: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub millis: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub passed: bool,
+    pub checks: Vec<Check>,
+}
+
+impl TestReport {
+    pub fn first_failure(&self) -> Option<&Check> {
+        self.checks.iter().find(|c| !c.ok)
+    }
+}
+
+/// An AWS answer reduced to what the checks reason about.
+#[derive(Debug, Clone)]
+struct Failure {
+    code: Option<String>,
+    status: Option<u16>,
+    detail: String,
+}
+
+impl Failure {
+    fn from_sdk<E>(err: &aws_sdk_s3::error::SdkError<E, HttpResponse>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+    {
+        Self {
+            code: err.code().map(str::to_owned),
+            status: err.raw_response().map(|r| r.status().as_u16()),
+            detail: crate::error::detail_of(err),
+        }
+    }
+
+    fn code_is(&self, codes: &[&str]) -> bool {
+        self.code.as_deref().is_some_and(|c| codes.contains(&c))
+    }
+
+    fn is_inactive_key(&self) -> bool {
+        self.code_is(&["InvalidAccessKeyId", "InvalidClientTokenId"])
+    }
+
+    fn is_access_denied(&self) -> bool {
+        self.code_is(&["AccessDenied"]) || (self.code.is_none() && self.status == Some(403))
+    }
+
+    fn is_not_found(&self) -> bool {
+        self.code_is(&["NoSuchKey", "NotFound"]) || self.status == Some(404)
+    }
+
+    /// The likely cause, in plain words, followed by what AWS said.
+    fn explain(&self, object_level: bool) -> String {
+        let code = self.code.as_deref().unwrap_or_default();
+        let cause = match code {
+            "InvalidAccessKeyId" | "InvalidClientTokenId" => {
+                "the key is not active (yet): AWS did not recognise it; raise --test-timeout \
+                 if AWS is slow to propagate new keys"
+            }
+            "SignatureDoesNotMatch" => {
+                "the secret does not match the key id: it was mangled on the way"
+            }
+            "PermanentRedirect"
+            | "AuthorizationHeaderMalformed"
+            | "IllegalLocationConstraintException" => {
+                "wrong region: the bucket lives in another region than the one signed for"
+            }
+            "RequestTimeTooSkewed" => "this machine's clock is more than 5 minutes off",
+            "NoSuchBucket" => "the bucket does not exist (any more)",
+            _ if self.is_access_denied() && object_level => {
+                "listing works but objects are refused: objects encrypted with SSE-KMS \
+                 without kms:Decrypt for this user, objects owned by another account, or a \
+                 requester-pays bucket"
+            }
+            _ if self.is_access_denied() => {
+                "access denied: the policy is missing or not in effect yet, or a bucket \
+                 policy or service control policy denies it explicitly"
+            }
+            _ => "",
+        };
+        match cause {
+            "" => self.detail.clone(),
+            cause => format!("{cause} ({})", self.detail),
+        }
+    }
+}
+
+/// Retry delays: 100 ms doubling to 2 s, never past a deadline.
+struct Backoff {
+    delay: Duration,
+    deadline: Instant,
+}
+
+impl Backoff {
+    fn new(bound: Duration) -> Self {
+        Self {
+            delay: Duration::from_millis(100),
+            deadline: Instant::now() + bound,
+        }
+    }
+
+    /// Waits before the next try; `false` once the deadline has passed.
+    async fn wait(&mut self) -> Result<bool> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        interrupt::sleep(self.delay.min(left)).await?;
+        self.delay = (self.delay * 2).min(Duration::from_secs(2));
+        Ok(true)
+    }
+}
+
+/// Runs the checks in order; a failed check ends the test. Only an
+/// interruption is an `Err`: everything else is in the report.
+pub async fn run(key: &Aws, plan: &TestPlan<'_>, ui: &Ui) -> Result<TestReport> {
+    let mut checks = Vec::new();
+    let passed = run_checks(key, plan, ui, &mut checks).await?;
+    Ok(TestReport { passed, checks })
+}
+
+async fn run_checks(
+    key: &Aws,
+    plan: &TestPlan<'_>,
+    ui: &Ui,
+    checks: &mut Vec<Check>,
+) -> Result<bool> {
+    let started = Instant::now();
+    let outcome = key_active(key, plan, ui).await?;
+    if !record(checks, ui, "key active", started, outcome) {
+        return Ok(false);
+    }
+    for bucket in plan.buckets {
+        let s3 = key.s3(&bucket.region);
+        let started = Instant::now();
+        let listed = list(&s3, bucket, plan.prefix).await?;
+        let first = listed.as_ref().ok().cloned().flatten();
+        if !record(
+            checks,
+            ui,
+            &format!("list {}", bucket.name),
+            started,
+            listed.map(drop),
+        ) {
+            return Ok(false);
+        }
+        if let Some((object, size)) = first {
+            let started = Instant::now();
+            let outcome = read_first_byte(&s3, &bucket.name, &object, size).await;
+            if !record(
+                checks,
+                ui,
+                &format!("read {}/{object}", bucket.name),
+                started,
+                outcome,
+            ) {
+                return Ok(false);
+            }
+        }
+        let ok = match plan.access {
+            Access::ReadWrite => write_cycle(&s3, bucket, plan.prefix, ui, checks).await?,
+            Access::ReadOnly => write_refused(&s3, bucket, plan.prefix, ui, checks).await,
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Adds a check to the report and shows it; returns whether it passed.
+fn record(
+    checks: &mut Vec<Check>,
+    ui: &Ui,
+    name: &str,
+    started: Instant,
+    outcome: std::result::Result<(), String>,
+) -> bool {
+    let millis = started.elapsed().as_millis() as u64;
+    let ok = outcome.is_ok();
+    match &outcome {
+        Ok(()) => ui.done(format!("{name} ({})", human_millis(millis))),
+        Err(error) => ui.failed(format!("{name} ({}): {error}", human_millis(millis))),
+    }
+    checks.push(Check {
+        name: name.to_owned(),
+        ok,
+        millis,
+        error: outcome.err(),
+    });
+    ok
+}
+
+pub fn human_millis(millis: u64) -> String {
+    if millis < 1000 {
+        format!("{millis} ms")
+    } else {
+        format!("{:.1} s", millis as f64 / 1000.0)
+    }
+}
+
+/// Polls `sts:GetCallerIdentity` with the new key until AWS knows it.
+async fn key_active(
+    key: &Aws,
+    plan: &TestPlan<'_>,
+    ui: &Ui,
+) -> Result<std::result::Result<(), String>> {
+    let sts = key.sts();
+    let spinner = ui.spinner("waiting for AWS to activate the new key");
+    let mut backoff = Backoff::new(plan.timeout);
+    let mut tries = 0u32;
+    let outcome = loop {
+        tries += 1;
+        let err = match sts.get_caller_identity().send().await {
+            Ok(out) => break Ok(out.arn().unwrap_or_default().to_owned()),
+            Err(err) => err,
+        };
+        let failure = Failure::from_sdk(&err);
+        tracing::debug!(tries, error = %failure.detail, "new key not usable yet");
+        if !failure.is_inactive_key() {
+            break Err(failure.explain(false));
+        }
+        if !backoff.wait().await? {
+            break Err(format!(
+                "the key was still not active after {} s: {}",
+                plan.timeout.as_secs(),
+                failure.explain(false)
+            ));
+        }
+    };
+    spinner.finish_and_clear();
+    Ok(outcome.and_then(|arn| match plan.expected_arn {
+        Some(expected) if !expected.is_empty() && arn != expected => {
+            Err(format!("the key signs in as {arn}, not as {expected}"))
+        }
+        _ => Ok(()),
+    }))
+}
+
+/// Lists one key, retrying briefly while the policy propagates. Returns the
+/// first object (name and size), if any.
+async fn list(
+    s3: &aws_sdk_s3::Client,
+    bucket: &Bucket,
+    prefix: Option<&str>,
+) -> Result<std::result::Result<Option<(String, i64)>, String>> {
+    let mut backoff = Backoff::new(POLICY_PROPAGATION);
+    loop {
+        let request = s3
+            .list_objects_v2()
+            .bucket(&bucket.name)
+            .max_keys(1)
+            .set_prefix(prefix.map(str::to_owned));
+        let err = match request.send().await {
+            Ok(out) => {
+                let first = out.contents().first().map(|o| {
+                    (
+                        o.key().unwrap_or_default().to_owned(),
+                        o.size().unwrap_or_default(),
+                    )
+                });
+                return Ok(Ok(first));
+            }
+            Err(err) => Failure::from_sdk(&err),
+        };
+        tracing::debug!(bucket = %bucket.name, error = %err.detail, "listing refused");
+        let propagating = err.is_access_denied() || err.is_inactive_key();
+        if !propagating || !backoff.wait().await? {
+            return Ok(Err(err.explain(false)));
+        }
+    }
+}
+
+/// Reads the first byte of an object (the whole object when it is empty,
+/// since S3 refuses a byte range of an empty object).
+async fn read_first_byte(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    object: &str,
+    size: i64,
+) -> std::result::Result<(), String> {
+    let range = (size > 0).then(|| String::from("bytes=0-0"));
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(object)
+        .set_range(range)
+        .send()
+        .await
+        .map_err(|err| Failure::from_sdk(&err).explain(true))?;
+    out.body
+        .collect()
+        .await
+        .map_err(|err| format!("reading the object failed: {err}"))?;
+    Ok(())
+}
+
+fn test_object_key(prefix: Option<&str>) -> String {
+    let random: String = std::iter::repeat_with(fastrand::alphanumeric)
+        .take(12)
+        .collect();
+    format!(
+        "{}{TEST_OBJECT_PREFIX}{}",
+        prefix.unwrap_or_default(),
+        random.to_lowercase()
+    )
+}
+
+/// Writes a test object, reads it back, deletes it and confirms it is gone.
+/// The object is deleted even when reading it back fails.
+async fn write_cycle(
+    s3: &aws_sdk_s3::Client,
+    bucket: &Bucket,
+    prefix: Option<&str>,
+    ui: &Ui,
+    checks: &mut Vec<Check>,
+) -> Result<bool> {
+    let object = test_object_key(prefix);
+    let body = format!(
+        "written by xplenty-s3 to test Xplenty's access to {}\n",
+        bucket.name
+    );
+    let name = |what: &str| format!("{what} {}/{object}", bucket.name);
+
+    let started = Instant::now();
+    let put = put_with_retry(s3, &bucket.name, &object, &body).await?;
+    if !record(checks, ui, &name("write"), started, put) {
+        return Ok(false);
+    }
+
+    let started = Instant::now();
+    let read_back = read_back(s3, &bucket.name, &object, &body).await;
+    let read_ok = record(checks, ui, &name("read back"), started, read_back);
+
+    let started = Instant::now();
+    let deleted = s3
+        .delete_object()
+        .bucket(&bucket.name)
+        .key(&object)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|err| {
+            format!(
+                "{} The test object is left behind.",
+                Failure::from_sdk(&err).explain(true)
+            )
+        });
+    if !record(checks, ui, &name("delete"), started, deleted) || !read_ok {
+        return Ok(false);
+    }
+
+    let started = Instant::now();
+    let gone = match s3
+        .head_object()
+        .bucket(&bucket.name)
+        .key(&object)
+        .send()
+        .await
+    {
+        Err(err) if Failure::from_sdk(&err).is_not_found() => Ok(()),
+        Err(err) => Err(Failure::from_sdk(&err).explain(true)),
+        Ok(_) => Err(String::from("the object still exists after it was deleted")),
+    };
+    Ok(record(checks, ui, &name("confirm deleted"), started, gone))
+}
+
+/// `PutObject`, retrying `AccessDenied` briefly: listing may already work
+/// while the object statement of a new policy has not arrived everywhere.
+async fn put_with_retry(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    object: &str,
+    body: &str,
+) -> Result<std::result::Result<(), String>> {
+    let mut backoff = Backoff::new(POLICY_PROPAGATION);
+    loop {
+        let sent = s3
+            .put_object()
+            .bucket(bucket)
+            .key(object)
+            .body(ByteStream::from(body.as_bytes().to_vec()))
+            .send()
+            .await;
+        let err = match sent {
+            Ok(_) => return Ok(Ok(())),
+            Err(err) => Failure::from_sdk(&err),
+        };
+        if !err.is_access_denied() || !backoff.wait().await? {
+            return Ok(Err(err.explain(true)));
+        }
+    }
+}
+
+async fn read_back(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    object: &str,
+    expected: &str,
+) -> std::result::Result<(), String> {
+    let out = s3
+        .get_object()
+        .bucket(bucket)
+        .key(object)
+        .send()
+        .await
+        .map_err(|err| Failure::from_sdk(&err).explain(true))?;
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|err| format!("reading it failed: {err}"))?;
+    if bytes.into_bytes() == expected.as_bytes() {
+        Ok(())
+    } else {
+        Err(String::from(
+            "the object read back differs from what was written",
+        ))
+    }
+}
+
+/// With read-only access, a write must be refused. A write that succeeds
+/// means something else (a bucket policy, a group) grants more than asked.
+async fn write_refused(
+    s3: &aws_sdk_s3::Client,
+    bucket: &Bucket,
+    prefix: Option<&str>,
+    ui: &Ui,
+    checks: &mut Vec<Check>,
+) -> bool {
+    let object = test_object_key(prefix);
+    let started = Instant::now();
+    let sent = s3
+        .put_object()
+        .bucket(&bucket.name)
+        .key(&object)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await;
+    let outcome = match sent {
+        Err(err) if Failure::from_sdk(&err).is_access_denied() => Ok(()),
+        Err(err) => Err(format!(
+            "expected AccessDenied, got: {}",
+            Failure::from_sdk(&err).explain(true)
+        )),
+        Ok(_) => {
+            let cleanup = s3
+                .delete_object()
+                .bucket(&bucket.name)
+                .key(&object)
+                .send()
+                .await;
+            let left = if cleanup.is_ok() {
+                ""
+            } else {
+                " (the test object is left behind)"
+            };
+            Err(format!(
+                "the read-only key could write {}/{object}{left}: a bucket policy or another \
+                 grant gives it more than read access",
+                bucket.name
+            ))
+        }
+    };
+    record(
+        checks,
+        ui,
+        &format!("write refused on {}", bucket.name),
+        started,
+        outcome,
+    )
+}
