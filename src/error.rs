@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use aws_sdk_iam::error::DisplayErrorContext;
-use aws_sdk_iam::error::ProvideErrorMetadata;
+use aws_sdk_iam::config::http::HttpResponse;
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 
 /// Exit codes, as documented in the README and `--help`.
 pub mod exit {
@@ -63,18 +63,17 @@ impl Error {
     }
 
     /// Wraps an SDK error with the action and resource it concerned.
-    pub fn aws<E>(context: impl Into<String>, err: E) -> Self
+    pub fn aws<E>(context: impl Into<String>, err: SdkError<E, HttpResponse>) -> Self
     where
-        E: std::error::Error + ProvideErrorMetadata + 'static,
+        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
     {
-        let code = err.code().map(str::to_owned);
-        let hint = code.as_deref().and_then(hint_for_code).map(str::to_owned);
-        Self::Aws {
-            context: context.into(),
-            detail: detail_of(&err),
-            code,
-            hint,
-        }
+        let answer = Answer::of(&err);
+        let hint = match &answer.code {
+            Some(code) => hint_for_code(code).map(str::to_owned),
+            None if answer.detail.contains("loading credentials") => Some(NO_CREDENTIALS.to_owned()),
+            None => None,
+        };
+        Self::Aws { context: context.into(), detail: answer.detail, code: answer.code, hint }
     }
 
     /// An AWS-side failure that is not one SDK error, such as a bound reached.
@@ -125,18 +124,63 @@ impl Error {
     }
 }
 
-/// One line describing an SDK error: its code and message when the service
-/// sent them, the whole source chain otherwise (timeouts, DNS, TLS).
-pub fn detail_of<E>(err: &E) -> String
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-{
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(err).to_string(),
+/// What AWS answered to a failed call, reduced to what callers reason about
+/// and to one line a person can read.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub code: Option<String>,
+    pub status: Option<u16>,
+    pub detail: String,
+}
+
+impl Answer {
+    pub fn of<E>(err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        // Some servers answer in a shape the SDK does not parse (an S3-style
+        // error from a query API, or an HTML page from a proxy); the code is
+        // then read from the body so the message and hint stay useful.
+        let code = err.code().map(str::to_owned).or_else(|| err.raw_response().and_then(body_code));
+        let detail = match (&code, err.message(), status) {
+            (Some(code), Some(message), _) => format!("{code}: {message}"),
+            (Some(code), None, Some(status)) => format!("{code} (HTTP {status})"),
+            (None, _, Some(status)) => format!("HTTP {status} without an error code"),
+            (_, _, None) => causes(err),
+        };
+        Self { code, status, detail }
+    }
+
+    pub fn code_is(&self, codes: &[&str]) -> bool {
+        self.code.as_deref().is_some_and(|c| codes.contains(&c))
     }
 }
+
+/// The messages of an error and its sources, without the debug dump that
+/// `DisplayErrorContext` appends.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !messages.iter().any(|m| m.contains(&message)) {
+            messages.push(message);
+        }
+        source = cause.source();
+    }
+    messages.join(": ")
+}
+
+fn body_code(response: &HttpResponse) -> Option<String> {
+    let body = std::str::from_utf8(response.body().bytes()?).ok()?;
+    let start = body.find("<Code>")? + "<Code>".len();
+    let end = start + body[start..].find("</Code>")?;
+    Some(body[start..end].trim().to_owned()).filter(|c| !c.is_empty())
+}
+
+const NO_CREDENTIALS: &str = "no usable AWS credentials were found: run `aws configure` or \
+    `aws sso login`, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
 
 fn hint_for_code(code: &str) -> Option<&'static str> {
     Some(match code {

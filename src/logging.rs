@@ -1,4 +1,6 @@
 //! Logs on stderr through `tracing`: quiet by default, raised by `-v`.
+//! Without `-v` only the tool's own warnings show: the SDK warns about
+//! every credential source it tries (IMDS on a laptop), which is noise.
 //!
 //! The SDK's own trace-level events print whole HTTP responses, and the
 //! answer to `CreateAccessKey` carries a secret. Those targets are capped
@@ -21,7 +23,7 @@ const BODY_LOGGING_TARGETS: [&str; 6] = [
 pub fn init(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        (false, 0) => "error,xplenty_s3=warn",
         (false, 1) => "warn,xplenty_s3=info",
         (false, 2) => "info,xplenty_s3=debug",
         (false, _) => "trace",

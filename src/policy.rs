@@ -104,9 +104,15 @@ impl Grant<'_> {
         }
     }
 
-    /// The document as it is shown and attached: indented for a person.
+    /// The document as it is shown: indented for a person.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(&self.document()).expect("a policy document serialises")
+    }
+
+    /// The document as it is attached: without whitespace, which IAM does
+    /// not count anyway and which some IAM-compatible servers mis-sign.
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(&self.document()).expect("a policy document serialises")
     }
 }
 

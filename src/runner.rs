@@ -80,7 +80,7 @@ impl Run<'_> {
     async fn steps(&mut self) -> Result<()> {
         let iam = self.admin.iam();
         let config = self.config;
-        let document = config.grant(&self.identity.partition).to_json();
+        let document = config.grant(&self.identity.partition).to_compact_json();
         policy::check_size(&document, 0)?;
 
         let user = create_user(&iam, &config.user_name, config.reuse_user).await?;

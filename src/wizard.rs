@@ -82,7 +82,7 @@ async fn list_buckets(aws: &Aws) -> Vec<String> {
             .filter_map(|b| b.name().map(str::to_owned))
             .collect(),
         Err(err) => {
-            tracing::info!(error = %crate::error::detail_of(&err), "cannot list buckets");
+            tracing::info!(error = %crate::error::Answer::of(&err).detail, "cannot list buckets");
             Vec::new()
         }
     }

@@ -13,13 +13,11 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use serde::Serialize;
 
 use crate::aws::Aws;
-use crate::error::Result;
+use crate::error::{Answer, Result};
 use crate::interrupt;
 use crate::policy::Access;
 use crate::steps::bucket_region::Bucket;
@@ -64,30 +62,8 @@ impl TestReport {
     }
 }
 
-/// An AWS answer reduced to what the checks reason about.
-#[derive(Debug, Clone)]
-struct Failure {
-    code: Option<String>,
-    status: Option<u16>,
-    detail: String,
-}
-
-impl Failure {
-    fn from_sdk<E>(err: &aws_sdk_s3::error::SdkError<E, HttpResponse>) -> Self
-    where
-        E: std::error::Error + ProvideErrorMetadata + 'static,
-    {
-        Self {
-            code: err.code().map(str::to_owned),
-            status: err.raw_response().map(|r| r.status().as_u16()),
-            detail: crate::error::detail_of(err),
-        }
-    }
-
-    fn code_is(&self, codes: &[&str]) -> bool {
-        self.code.as_deref().is_some_and(|c| codes.contains(&c))
-    }
-
+/// The answers the checks tell apart.
+impl Answer {
     fn is_inactive_key(&self) -> bool {
         self.code_is(&["InvalidAccessKeyId", "InvalidClientTokenId"])
     }
@@ -266,16 +242,16 @@ async fn key_active(
             Ok(out) => break Ok(out.arn().unwrap_or_default().to_owned()),
             Err(err) => err,
         };
-        let failure = Failure::from_sdk(&err);
-        tracing::debug!(tries, error = %failure.detail, "new key not usable yet");
-        if !failure.is_inactive_key() {
-            break Err(failure.explain(false));
+        let answer = Answer::of(&err);
+        tracing::debug!(tries, error = %answer.detail, "new key not usable yet");
+        if !answer.is_inactive_key() {
+            break Err(answer.explain(false));
         }
         if !backoff.wait().await? {
             break Err(format!(
                 "the key was still not active after {} s: {}",
                 plan.timeout.as_secs(),
-                failure.explain(false)
+                answer.explain(false)
             ));
         }
     };
@@ -312,7 +288,7 @@ async fn list(
                 });
                 return Ok(Ok(first));
             }
-            Err(err) => Failure::from_sdk(&err),
+            Err(err) => Answer::of(&err),
         };
         tracing::debug!(bucket = %bucket.name, error = %err.detail, "listing refused");
         let propagating = err.is_access_denied() || err.is_inactive_key();
@@ -338,7 +314,7 @@ async fn read_first_byte(
         .set_range(range)
         .send()
         .await
-        .map_err(|err| Failure::from_sdk(&err).explain(true))?;
+        .map_err(|err| Answer::of(&err).explain(true))?;
     out.body
         .collect()
         .await
@@ -394,7 +370,7 @@ async fn write_cycle(
         .map_err(|err| {
             format!(
                 "{} The test object is left behind.",
-                Failure::from_sdk(&err).explain(true)
+                Answer::of(&err).explain(true)
             )
         });
     if !record(checks, ui, &name("delete"), started, deleted) || !read_ok {
@@ -409,8 +385,8 @@ async fn write_cycle(
         .send()
         .await
     {
-        Err(err) if Failure::from_sdk(&err).is_not_found() => Ok(()),
-        Err(err) => Err(Failure::from_sdk(&err).explain(true)),
+        Err(err) if Answer::of(&err).is_not_found() => Ok(()),
+        Err(err) => Err(Answer::of(&err).explain(true)),
         Ok(_) => Err(String::from("the object still exists after it was deleted")),
     };
     Ok(record(checks, ui, &name("confirm deleted"), started, gone))
@@ -435,7 +411,7 @@ async fn put_with_retry(
             .await;
         let err = match sent {
             Ok(_) => return Ok(Ok(())),
-            Err(err) => Failure::from_sdk(&err),
+            Err(err) => Answer::of(&err),
         };
         if !err.is_access_denied() || !backoff.wait().await? {
             return Ok(Err(err.explain(true)));
@@ -455,7 +431,7 @@ async fn read_back(
         .key(object)
         .send()
         .await
-        .map_err(|err| Failure::from_sdk(&err).explain(true))?;
+        .map_err(|err| Answer::of(&err).explain(true))?;
     let bytes = out
         .body
         .collect()
@@ -489,10 +465,10 @@ async fn write_refused(
         .send()
         .await;
     let outcome = match sent {
-        Err(err) if Failure::from_sdk(&err).is_access_denied() => Ok(()),
+        Err(err) if Answer::of(&err).is_access_denied() => Ok(()),
         Err(err) => Err(format!(
             "expected AccessDenied, got: {}",
-            Failure::from_sdk(&err).explain(true)
+            Answer::of(&err).explain(true)
         )),
         Ok(_) => {
             let cleanup = s3

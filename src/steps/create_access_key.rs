@@ -6,6 +6,9 @@
 //! another created. IAM allows two keys per user: the rejected key is
 //! deleted before the next is created.
 
+use aws_sdk_iam::config::http::HttpResponse;
+use aws_sdk_iam::error::SdkError;
+use aws_sdk_iam::operation::create_access_key::CreateAccessKeyError;
 use aws_sdk_iam::types::AccessKeyMetadata;
 use aws_sdk_iam::Client;
 
@@ -109,10 +112,11 @@ pub async fn list_keys(iam: &Client, user: &str) -> Result<Vec<AccessKeyMetadata
 
 /// The error for a user that already holds IAM's maximum of two keys,
 /// listing them so the user can decide which one to delete.
-async fn two_keys_already<E>(iam: &Client, user: &str, err: E) -> Error
-where
-    E: std::error::Error + aws_sdk_iam::error::ProvideErrorMetadata + 'static,
-{
+async fn two_keys_already(
+    iam: &Client,
+    user: &str,
+    err: SdkError<CreateAccessKeyError, HttpResponse>,
+) -> Error {
     let listing = match list_keys(iam, user).await {
         Ok(keys) => keys
             .iter()

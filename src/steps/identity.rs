@@ -20,7 +20,7 @@ pub async fn who_am_i(sts: &Client) -> Result<Identity> {
     let out = sts.get_caller_identity().send().await.map_err(|err| {
         Error::aws(
             "checking the admin credentials (sts:GetCallerIdentity)",
-            err.into_service_error(),
+            err,
         )
     })?;
     let arn = out.arn().unwrap_or_default().to_owned();
