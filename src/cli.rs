@@ -85,9 +85,24 @@ pub enum Command {
     #[command(after_help = SETUP_EXAMPLES)]
     Setup(SetupArgs),
 
+    /// Run the connection test with an existing credentials file
+    #[command(after_help = TEST_EXAMPLES)]
+    Test(TestArgs),
+
+    /// Replace a user's key: create a slash-free key, test it, save it, delete the old one
+    #[command(after_help = ROTATE_EXAMPLES)]
+    Rotate(RotateArgs),
+
+    /// Delete a user this tool created: its keys, inline policies, then the user
+    #[command(after_help = TEARDOWN_EXAMPLES)]
+    Teardown(TeardownArgs),
+
     /// Print the policy document that setup would attach
     #[command(after_help = POLICY_EXAMPLES)]
     Policy(PolicyArgs),
+
+    /// Print the manual page (roff), e.g. `xplenty-s3 man > xplenty-s3.1`
+    Man,
 
     /// Print a shell completion script
     #[command(
@@ -109,6 +124,22 @@ Examples:
 
   # CI bootstrap step: JSON on stdout, nothing left behind on failure
   xplenty-s3 setup --bucket my-data --access read-write --no-input --yes --output json";
+
+const TEST_EXAMPLES: &str = "\
+Examples:
+  xplenty-s3 test --bucket my-data --access read-only
+  xplenty-s3 test --credentials-file ~/Downloads/xplenty_accessKeys.csv --bucket my-data";
+
+const ROTATE_EXAMPLES: &str = "\
+Examples:
+  # New key for user xplenty, tested against the buckets of its policy
+  xplenty-s3 rotate --force
+  xplenty-s3 rotate --user-name xplenty-prod --credentials-file prod.csv --force --output json";
+
+const TEARDOWN_EXAMPLES: &str = "\
+Examples:
+  xplenty-s3 teardown --dry-run
+  xplenty-s3 teardown --user-name xplenty-old --yes";
 
 const POLICY_EXAMPLES: &str = "\
 Examples:
@@ -191,6 +222,129 @@ pub struct SetupArgs {
     /// Print the secret access key on stdout (it is always in the credentials file)
     #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
     pub show_secret: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The credentials file to test (any layout the AWS console has produced)
+    #[arg(
+        long,
+        env = "XPLENTY_S3_CREDENTIALS_FILE",
+        default_value = "credentials.csv",
+        value_name = "PATH"
+    )]
+    pub credentials_file: PathBuf,
+
+    /// Bucket to test (repeat for several)
+    #[arg(
+        long = "bucket",
+        env = "XPLENTY_S3_BUCKET",
+        value_delimiter = ',',
+        required = true,
+        value_name = "NAME"
+    )]
+    pub buckets: Vec<String>,
+
+    /// Also check writing (read-write) or that writing is refused (read-only)
+    #[arg(long, env = "XPLENTY_S3_ACCESS", value_enum)]
+    pub access: Option<Access>,
+
+    /// Test under this key prefix only
+    #[arg(long, env = "XPLENTY_S3_PREFIX", value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// Seconds to wait for the key to become active
+    #[arg(long, env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub test_timeout: u64,
+
+    /// Format of the result on stdout
+    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The IAM user whose key to replace (one this tool created)
+    #[arg(
+        long,
+        env = "XPLENTY_S3_USER_NAME",
+        default_value = "xplenty",
+        value_name = "NAME"
+    )]
+    pub user_name: String,
+
+    /// Inline policy that names the buckets to test the new key against
+    #[arg(
+        long,
+        env = "XPLENTY_S3_POLICY_NAME",
+        default_value = "Xplenty",
+        value_name = "NAME"
+    )]
+    pub policy_name: String,
+
+    /// Where to save the new key
+    #[arg(
+        long,
+        env = "XPLENTY_S3_CREDENTIALS_FILE",
+        default_value = "credentials.csv",
+        value_name = "PATH"
+    )]
+    pub credentials_file: PathBuf,
+
+    /// Replace an existing credentials file (the old key's, usually)
+    #[arg(long, env = "XPLENTY_S3_FORCE")]
+    pub force: bool,
+
+    /// How many keys to try before giving up on a slash-free secret
+    #[arg(long, env = "XPLENTY_S3_MAX_KEY_ATTEMPTS", default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_key_attempts: u32,
+
+    /// Seconds to wait for the new key to become active
+    #[arg(long, env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120, value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub test_timeout: u64,
+
+    /// Format of the result on stdout
+    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+
+    /// Print the new secret access key on stdout
+    #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
+    pub show_secret: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TeardownArgs {
+    /// The IAM user to delete
+    #[arg(
+        long,
+        env = "XPLENTY_S3_USER_NAME",
+        default_value = "xplenty",
+        value_name = "NAME"
+    )]
+    pub user_name: String,
+
+    /// List what would be deleted; delete nothing
+    #[arg(long, env = "XPLENTY_S3_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation (required without a terminal)
+    #[arg(short, long, env = "XPLENTY_S3_YES")]
+    pub yes: bool,
+
+    /// Never prompt
+    #[arg(long, env = "XPLENTY_S3_NO_INPUT")]
+    pub no_input: bool,
+
+    /// Also delete a user that this tool did not create
+    #[arg(long)]
+    pub force: bool,
+
+    /// Format of the result on stdout
+    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
 }
 
 #[derive(Debug, Args)]

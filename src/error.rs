@@ -70,10 +70,17 @@ impl Error {
         let answer = Answer::of(&err);
         let hint = match &answer.code {
             Some(code) => hint_for_code(code).map(str::to_owned),
-            None if answer.detail.contains("loading credentials") => Some(NO_CREDENTIALS.to_owned()),
+            None if answer.detail.contains("loading credentials") => {
+                Some(NO_CREDENTIALS.to_owned())
+            }
             None => None,
         };
-        Self::Aws { context: context.into(), detail: answer.detail, code: answer.code, hint }
+        Self::Aws {
+            context: context.into(),
+            detail: answer.detail,
+            code: answer.code,
+            hint,
+        }
     }
 
     /// An AWS-side failure that is not one SDK error, such as a bound reached.
@@ -142,14 +149,21 @@ impl Answer {
         // Some servers answer in a shape the SDK does not parse (an S3-style
         // error from a query API, or an HTML page from a proxy); the code is
         // then read from the body so the message and hint stay useful.
-        let code = err.code().map(str::to_owned).or_else(|| err.raw_response().and_then(body_code));
+        let code = err
+            .code()
+            .map(str::to_owned)
+            .or_else(|| err.raw_response().and_then(body_code));
         let detail = match (&code, err.message(), status) {
             (Some(code), Some(message), _) => format!("{code}: {message}"),
             (Some(code), None, Some(status)) => format!("{code} (HTTP {status})"),
             (None, _, Some(status)) => format!("HTTP {status} without an error code"),
             (_, _, None) => causes(err),
         };
-        Self { code, status, detail }
+        Self {
+            code,
+            status,
+            detail,
+        }
     }
 
     pub fn code_is(&self, codes: &[&str]) -> bool {

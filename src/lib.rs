@@ -52,7 +52,18 @@ fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {
             );
             Ok(())
         }
+        Command::Man => {
+            let page = clap_mangen::Man::new(Cli::command());
+            page.render(&mut std::io::stdout())
+                .map_err(anyhow::Error::from)?;
+            Ok(())
+        }
         Command::Setup(args) => runtime()?.block_on(commands::setup::run(&cli.global, args, ui)),
+        Command::Test(args) => runtime()?.block_on(commands::test::run(&cli.global, &args, ui)),
+        Command::Rotate(args) => runtime()?.block_on(commands::rotate::run(&cli.global, &args, ui)),
+        Command::Teardown(args) => {
+            runtime()?.block_on(commands::teardown::run(&cli.global, &args, ui))
+        }
     }
 }
 

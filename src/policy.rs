@@ -116,6 +116,56 @@ impl Grant<'_> {
     }
 }
 
+/// What an attached policy grants, read back from its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadGrant {
+    pub buckets: Vec<String>,
+    pub access: Access,
+    pub prefix: Option<String>,
+}
+
+/// Reads the buckets, access and prefix out of a document this tool wrote
+/// (or one shaped like Xplenty's). `None` when it grants no bucket listing.
+pub fn read_grant(document: &str) -> Option<ReadGrant> {
+    let value: serde_json::Value = serde_json::from_str(document).ok()?;
+    let statements = match &value["Statement"] {
+        serde_json::Value::Array(list) => list.clone(),
+        single => vec![single.clone()],
+    };
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(list) => list
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut grant = ReadGrant {
+        buckets: Vec::new(),
+        access: Access::ReadOnly,
+        prefix: None,
+    };
+    for statement in &statements {
+        let actions = strings(&statement["Action"]);
+        if actions.iter().any(|a| a == "s3:PutObject") {
+            grant.access = Access::ReadWrite;
+        }
+        if !actions.iter().any(|a| a == "s3:ListBucket") {
+            continue;
+        }
+        for arn in strings(&statement["Resource"]) {
+            if let Some((_, bucket)) = arn.split_once(":s3:::") {
+                grant.buckets.push(bucket.to_owned());
+            }
+        }
+        let prefixes = strings(&statement["Condition"]["StringLike"]["s3:prefix"]);
+        grant.prefix = prefixes.first().map(|p| p.trim_end_matches('*').to_owned());
+    }
+    (!grant.buckets.is_empty()).then_some(grant)
+}
+
 /// The size IAM counts for a policy document: every character but whitespace.
 pub fn counted_size(document: &str) -> usize {
     document.chars().filter(|c| !c.is_whitespace()).count()
@@ -216,6 +266,30 @@ mod tests {
         assert!(grant(&buckets, Access::ReadOnly)
             .to_json()
             .starts_with("{\n  \"Version\""));
+    }
+
+    #[test]
+    fn a_written_grant_reads_back() {
+        let buckets = vec![String::from("a-bucket"), String::from("b-bucket")];
+        for (access, prefix) in [
+            (Access::ReadOnly, None),
+            (Access::ReadWrite, Some("team-a/")),
+        ] {
+            let grant = Grant {
+                buckets: &buckets,
+                access,
+                prefix,
+                partition: "aws",
+            };
+            let read = read_grant(&grant.to_compact_json()).unwrap();
+            assert_eq!(read.buckets, buckets);
+            assert_eq!(read.access, access);
+            assert_eq!(read.prefix.as_deref(), prefix);
+        }
+        assert_eq!(
+            read_grant(r#"{"Statement":[{"Action":"s3:GetObject","Resource":"*"}]}"#),
+            None
+        );
     }
 
     #[test]

@@ -9,9 +9,9 @@ use crate::aws::Aws;
 use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::report::SetupReport;
-use crate::rollback::{Created, Ledger};
+use crate::rollback::{Created, Ledger, RollbackReport};
 use crate::steps::bucket_region::Bucket;
-use crate::steps::connection_test::{self, TestPlan};
+use crate::steps::connection_test::{self, TestPlan, TestReport};
 use crate::steps::create_access_key::{create_slash_free_key, NewKey};
 use crate::steps::create_user::create_user;
 use crate::steps::credentials_file::{self, PendingFile, StoredKey};
@@ -32,6 +32,52 @@ pub async fn locate_buckets(aws: &Aws, names: &[String], ui: &Ui) -> Result<Vec<
         buckets.push(bucket);
     }
     Ok(buckets)
+}
+
+/// Runs the connection test signed with `key` alone.
+pub async fn test_key(
+    admin: &Aws,
+    key: &NewKey,
+    plan: &TestPlan<'_>,
+    ui: &Ui,
+) -> Result<TestReport> {
+    let with_key = admin.with_key(&key.access_key_id, &key.secret);
+    connection_test::run(&with_key, plan, ui).await
+}
+
+/// `Err(ConnectionTest)` naming the first failed check, if any.
+pub fn verdict(report: &TestReport) -> Result<()> {
+    match report.first_failure() {
+        Some(check) => Err(Error::ConnectionTest(format!(
+            "{}: {}",
+            check.name,
+            check.error.as_deref().unwrap_or_default()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Removes what a run created and shows what was removed and what was not.
+pub async fn roll_back(ledger: Ledger, admin: &Aws, ui: &Ui) -> RollbackReport {
+    if ledger.is_empty() {
+        return RollbackReport::default();
+    }
+    ui.say("Removing what this run created…");
+    let rollback = ledger.roll_back(&admin.iam()).await;
+    show_removal(&rollback, ui);
+    rollback
+}
+
+pub fn show_removal(rollback: &RollbackReport, ui: &Ui) {
+    for removed in &rollback.removed {
+        ui.done(format!("Removed {removed}"));
+    }
+    for left in &rollback.remaining {
+        ui.failed(format!(
+            "Could not remove {}: {}\n  remove it with: {}",
+            left.resource, left.error, left.remove_with
+        ));
+    }
 }
 
 struct Run<'a> {
@@ -153,21 +199,15 @@ impl Run<'_> {
     async fn test(&mut self, key: &NewKey, user_arn: &str) -> Result<()> {
         let plan = TestPlan {
             buckets: &self.report.buckets,
-            access: self.config.access,
+            access: Some(self.config.access),
             prefix: self.config.prefix.as_deref(),
             timeout: self.config.test_timeout,
             expected_arn: Some(user_arn),
         };
-        let with_key = self.admin.with_key(&key.access_key_id, &key.secret);
-        let report = connection_test::run(&with_key, &plan, self.ui).await?;
-        let failure = report
-            .first_failure()
-            .map(|c| format!("{}: {}", c.name, c.error.clone().unwrap_or_default()));
+        let report = test_key(self.admin, key, &plan, self.ui).await?;
+        let verdict = verdict(&report);
         self.report.connection_test = Some(report);
-        match failure {
-            Some(failure) => Err(Error::ConnectionTest(failure)),
-            None => Ok(()),
-        }
+        verdict
     }
 
     fn commit(&mut self) -> Result<()> {
@@ -202,21 +242,8 @@ impl Run<'_> {
             return;
         }
         self.pending = None;
-        if self.ledger.is_empty() {
-            return;
-        }
-        self.ui.say("Removing what this run created…");
         let ledger = std::mem::take(&mut self.ledger);
-        let rollback = ledger.roll_back(&self.admin.iam()).await;
-        for removed in &rollback.removed {
-            self.ui.done(format!("Removed {removed}"));
-        }
-        for left in &rollback.remaining {
-            self.ui.failed(format!(
-                "Could not remove {}: {}\n  remove it with: {}",
-                left.resource, left.error, left.remove_with
-            ));
-        }
+        let rollback = roll_back(ledger, self.admin, self.ui).await;
         self.report.rolled_back = rollback.removed;
         self.report.remaining = rollback.remaining;
     }

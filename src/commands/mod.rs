@@ -2,4 +2,7 @@
 //! configuration, runs, prints its result and returns an exit code.
 
 pub mod policy;
+pub mod rotate;
 pub mod setup;
+pub mod teardown;
+pub mod test;

@@ -7,7 +7,9 @@ use crate::cli::{GlobalArgs, OutputFormat, SetupArgs};
 use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::report::{ErrorReport, SetupReport};
-use crate::steps::identity::who_am_i;
+use crate::steps::bucket_region::Bucket;
+use crate::steps::create_user::user_exists;
+use crate::steps::identity::{who_am_i, Identity};
 use crate::ui::Ui;
 use crate::{interrupt, runner, wizard};
 
@@ -30,6 +32,51 @@ pub async fn run(global: &GlobalArgs, args: SetupArgs, ui: &Ui) -> Result<()> {
         _ => {}
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// Shows the plan on stdout, with what already exists, using read calls only.
+async fn dry_run(
+    aws: &Aws,
+    config: &SetupConfig,
+    identity: &Identity,
+    buckets: &[Bucket],
+) -> Result<()> {
+    let user_exists = user_exists(&aws.iam(), &config.user_name).await?;
+    let file_exists = config.credentials_file.exists();
+    let document = config.grant(&identity.partition).to_json();
+    if config.output == OutputFormat::Json {
+        let policy: serde_json::Value =
+            serde_json::from_str(&document).map_err(anyhow::Error::from)?;
+        let report = serde_json::json!({
+            "dry_run": true,
+            "account": identity.account,
+            "user_name": config.user_name,
+            "user_exists": user_exists,
+            "access": config.access,
+            "policy_name": config.policy_name,
+            "policy": policy,
+            "buckets": buckets,
+            "credentials_file": config.credentials_file.display().to_string(),
+            "credentials_file_exists": file_exists,
+        });
+        println!("{report:#}");
+        return Ok(());
+    }
+    print!("{}", wizard::plan(config, identity, buckets));
+    let verdict = match (user_exists, config.reuse_user) {
+        (false, _) => "does not exist yet: it would be created",
+        (true, true) => "exists: it would be reused (--reuse-user)",
+        (true, false) => "exists already: setup would stop there (pass --reuse-user)",
+    };
+    println!("IAM user `{}` {verdict}.", config.user_name);
+    if file_exists {
+        println!(
+            "{} exists and would be replaced (--force).",
+            config.credentials_file.display()
+        );
+    }
+    println!("Dry run: nothing was created.");
+    Ok(())
 }
 
 type Finished = (Option<SetupReport>, Option<Error>);
@@ -66,11 +113,12 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
     ));
 
     let buckets = runner::locate_buckets(&aws, &config.buckets, ui).await?;
-    if config.dry_run || (interactive && !args.yes) {
-        ui.say(wizard::plan(&config, &identity, &buckets));
-    }
     if config.dry_run {
+        dry_run(&aws, &config, &identity, &buckets).await?;
         return Ok((None, None));
+    }
+    if interactive && !args.yes {
+        ui.say(wizard::plan(&config, &identity, &buckets));
     }
     if interactive && !args.yes && !wizard::confirm()? {
         return Err(Error::input("stopped at the plan: nothing was created"));

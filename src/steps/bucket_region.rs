@@ -44,12 +44,22 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
     match (header, status) {
         (Some(region), Some(403)) => {
             let warning = Warning(format!(
-                "the admin credentials may not access bucket `{name}` (403); \
+                "these credentials may not access bucket `{name}` (403); \
                  the connection test will show whether the new key can"
             ));
             Ok((bucket(region), Some(warning)))
         }
         (Some(region), _) => Ok((bucket(region), None)),
+        (None, Some(403)) => {
+            let region = s3
+                .config()
+                .region()
+                .map_or(crate::aws::FALLBACK_REGION, |r| r.as_ref());
+            let warning = Warning(format!(
+                "bucket `{name}`: access denied and no region in the answer; assuming {region}"
+            ));
+            Ok((bucket(region), Some(warning)))
+        }
         (None, _) => Err(Error::aws(
             format!("finding the region of bucket `{name}`"),
             err,

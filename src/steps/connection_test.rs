@@ -27,14 +27,15 @@ use crate::ui::Ui;
 pub const TEST_OBJECT_PREFIX: &str = "xplenty-connection-test-";
 
 /// How long `AccessDenied` is retried on the first use of a bucket, for a
-/// policy that was attached a moment ago.
+/// policy that was attached a moment ago (never longer than the test timeout).
 const POLICY_PROPAGATION: Duration = Duration::from_secs(15);
 
 /// What to test.
 #[derive(Debug, Clone)]
 pub struct TestPlan<'a> {
     pub buckets: &'a [Bucket],
-    pub access: Access,
+    /// The access to prove; `None` checks listing and reading only.
+    pub access: Option<Access>,
     pub prefix: Option<&'a str>,
     /// How long to wait for the key to become active.
     pub timeout: Duration,
@@ -160,7 +161,7 @@ async fn run_checks(
     for bucket in plan.buckets {
         let s3 = key.s3(&bucket.region);
         let started = Instant::now();
-        let listed = list(&s3, bucket, plan.prefix).await?;
+        let listed = list(&s3, bucket, plan.prefix, plan.timeout).await?;
         let first = listed.as_ref().ok().cloned().flatten();
         if !record(
             checks,
@@ -185,8 +186,9 @@ async fn run_checks(
             }
         }
         let ok = match plan.access {
-            Access::ReadWrite => write_cycle(&s3, bucket, plan.prefix, ui, checks).await?,
-            Access::ReadOnly => write_refused(&s3, bucket, plan.prefix, ui, checks).await,
+            Some(Access::ReadWrite) => write_cycle(&s3, bucket, plan.prefix, ui, checks).await?,
+            Some(Access::ReadOnly) => write_refused(&s3, bucket, plan.prefix, ui, checks).await,
+            None => true,
         };
         if !ok {
             return Ok(false);
@@ -270,8 +272,9 @@ async fn list(
     s3: &aws_sdk_s3::Client,
     bucket: &Bucket,
     prefix: Option<&str>,
+    timeout: Duration,
 ) -> Result<std::result::Result<Option<(String, i64)>, String>> {
-    let mut backoff = Backoff::new(POLICY_PROPAGATION);
+    let mut backoff = Backoff::new(POLICY_PROPAGATION.min(timeout));
     loop {
         let request = s3
             .list_objects_v2()

@@ -57,16 +57,65 @@ fn is_already_exists<R>(
 }
 
 async fn existing_user(iam: &Client, name: &str) -> Result<User> {
-    let out = iam
-        .get_user()
-        .user_name(name)
-        .send()
-        .await
-        .map_err(|err| Error::aws(format!("reading IAM user `{name}`"), err))?;
-    let arn = out.user().map(|u| u.arn().to_owned()).unwrap_or_default();
-    Ok(User {
-        name: name.to_owned(),
-        arn,
-        created: false,
-    })
+    let (user, _) = read_user(iam, name).await?;
+    Ok(user)
+}
+
+/// Whether user `name` exists, for `--dry-run` (a read call only).
+pub async fn user_exists(iam: &Client, name: &str) -> Result<bool> {
+    match iam.get_user().user_name(name).send().await {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_entity_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(Error::aws(format!("reading IAM user `{name}`"), err)),
+    }
+}
+
+/// Reads user `name`, and whether it carries this tool's tag.
+async fn read_user(iam: &Client, name: &str) -> Result<(User, bool)> {
+    let out = iam.get_user().user_name(name).send().await.map_err(|err| {
+        let missing = err
+            .as_service_error()
+            .is_some_and(|e| e.is_no_such_entity_exception());
+        let err = Error::aws(format!("reading IAM user `{name}`"), err);
+        if missing {
+            err.with_hint(format!("there is no IAM user `{name}`: check --user-name"))
+        } else {
+            err
+        }
+    })?;
+    let user = out.user();
+    let arn = user.map(|u| u.arn().to_owned()).unwrap_or_default();
+    let tagged = user.is_some_and(|u| {
+        u.tags()
+            .iter()
+            .any(|t| t.key() == TAG_KEY && t.value() == TAG_VALUE)
+    });
+    Ok((
+        User {
+            name: name.to_owned(),
+            arn,
+            created: false,
+        },
+        tagged,
+    ))
+}
+
+/// A user that `rotate` and `teardown` may change: one this tool created,
+/// or any user when `allow_foreign` is set.
+pub async fn managed_user(iam: &Client, name: &str, allow_foreign: bool) -> Result<User> {
+    let (user, tagged) = read_user(iam, name).await?;
+    if tagged || allow_foreign {
+        return Ok(user);
+    }
+    Err(Error::aws_plain(
+        format!("IAM user `{name}` was not created by xplenty-s3"),
+        format!("it has no {TAG_KEY}={TAG_VALUE} tag"),
+    )
+    .with_hint("this tool only changes users it created; for teardown, --force overrides this"))
 }

@@ -45,7 +45,11 @@ fn moto_program() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_moto() -> Moto {
@@ -65,20 +69,31 @@ fn start_moto() -> Moto {
         .expect("moto_server starts");
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not start listening on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "moto did not start listening on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let endpoint = format!("http://127.0.0.1:{port}");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let (admin_key_id, admin_secret) = runtime.block_on(create_admin(&endpoint));
-    Moto { endpoint, admin_key_id, admin_secret }
+    Moto {
+        endpoint,
+        admin_key_id,
+        admin_secret,
+    }
 }
 
 /// The three unauthenticated requests moto allows: admin user, policy, key.
 async fn create_admin(endpoint: &str) -> (String, String) {
     let iam = aws_sdk_iam::Client::from_conf(iam_config(endpoint, "bootstrap", "bootstrap"));
     iam.create_user().user_name("admin").send().await.unwrap();
-    let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let allow_all =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     iam.put_user_policy()
         .user_name("admin")
         .policy_name("all")
@@ -86,9 +101,17 @@ async fn create_admin(endpoint: &str) -> (String, String) {
         .send()
         .await
         .unwrap();
-    let out = iam.create_access_key().user_name("admin").send().await.unwrap();
+    let out = iam
+        .create_access_key()
+        .user_name("admin")
+        .send()
+        .await
+        .unwrap();
     let key = out.access_key().unwrap();
-    (key.access_key_id().to_owned(), key.secret_access_key().to_owned())
+    (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    )
 }
 
 fn iam_config(endpoint: &str, id: &str, secret: &str) -> aws_sdk_iam::Config {
@@ -102,7 +125,11 @@ fn iam_config(endpoint: &str, id: &str, secret: &str) -> aws_sdk_iam::Config {
 
 impl Moto {
     pub fn iam(&self) -> aws_sdk_iam::Client {
-        aws_sdk_iam::Client::from_conf(iam_config(&self.endpoint, &self.admin_key_id, &self.admin_secret))
+        aws_sdk_iam::Client::from_conf(iam_config(
+            &self.endpoint,
+            &self.admin_key_id,
+            &self.admin_secret,
+        ))
     }
 
     pub fn s3(&self) -> aws_sdk_s3::Client {
@@ -124,7 +151,9 @@ impl Moto {
 
 /// A name no other test uses: `base-` and random lowercase letters.
 pub fn unique(base: &str) -> String {
-    let random: String = std::iter::repeat_with(fastrand::lowercase).take(8).collect();
+    let random: String = std::iter::repeat_with(fastrand::lowercase)
+        .take(8)
+        .collect();
     format!("{base}-{random}")
 }
 
@@ -170,7 +199,10 @@ pub struct Run {
 
 impl Session {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap(), endpoint: moto().endpoint.clone() }
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            endpoint: moto().endpoint.clone(),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -195,7 +227,11 @@ impl Session {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = self.command(args).stdin(Stdio::null()).output().expect("the binary runs");
+        let out = self
+            .command(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("the binary runs");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -212,7 +248,11 @@ impl Run {
 
     #[track_caller]
     pub fn assert_code(&self, expected: i32) -> &Self {
-        assert_eq!(self.code, expected, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 }
@@ -229,20 +269,52 @@ pub async fn user_state(name: &str) -> Option<UserState> {
     let iam = moto().iam();
     let user = match iam.get_user().user_name(name).send().await {
         Ok(out) => out.user.unwrap(),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => return None,
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_entity_exception()) =>
+        {
+            return None
+        }
         Err(err) => panic!("GetUser {name}: {err:?}"),
     };
-    let tags = user.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect();
+    let tags = user
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
     let keys = iam.list_access_keys().user_name(name).send().await.unwrap();
-    let keys = keys.access_key_metadata().iter().filter_map(|k| k.access_key_id().map(str::to_owned)).collect();
-    let policies = iam.list_user_policies().user_name(name).send().await.unwrap();
-    Some(UserState { tags, keys, policies: policies.policy_names().to_vec() })
+    let keys = keys
+        .access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id().map(str::to_owned))
+        .collect();
+    let policies = iam
+        .list_user_policies()
+        .user_name(name)
+        .send()
+        .await
+        .unwrap();
+    Some(UserState {
+        tags,
+        keys,
+        policies: policies.policy_names().to_vec(),
+    })
 }
 
 /// An inline policy document of a user, parsed.
 pub async fn inline_policy(user: &str, name: &str) -> serde_json::Value {
-    let out = moto().iam().get_user_policy().user_name(user).policy_name(name).send().await.unwrap();
-    let text = percent_encoding::percent_decode_str(out.policy_document()).decode_utf8().unwrap();
+    let out = moto()
+        .iam()
+        .get_user_policy()
+        .user_name(user)
+        .policy_name(name)
+        .send()
+        .await
+        .unwrap();
+    let text = percent_encoding::percent_decode_str(out.policy_document())
+        .decode_utf8()
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -254,7 +326,9 @@ pub fn read_credentials(path: &Path) -> (String, String) {
 }
 
 /// The S3 error code of a failed call, e.g. `AccessDenied`.
-pub fn error_code<E, R>(result: Result<impl Sized, aws_sdk_s3::error::SdkError<E, R>>) -> Option<String>
+pub fn error_code<E, R>(
+    result: Result<impl Sized, aws_sdk_s3::error::SdkError<E, R>>,
+) -> Option<String>
 where
     E: aws_sdk_s3::error::ProvideErrorMetadata,
 {

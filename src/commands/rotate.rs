@@ -1,0 +1,156 @@
+//! `xplenty-s3 rotate`: replace the key of a user this tool created.
+//!
+//! The new key is created, tested against the buckets of the user's policy
+//! and saved before the old key is deleted, so Xplenty keeps a working key
+//! at every moment. If the new key fails, it is removed and the old key and
+//! file stay as they were.
+
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::cli::{GlobalArgs, OutputFormat, RotateArgs};
+use crate::error::{Error, Result};
+use crate::policy::read_grant;
+use crate::rollback::Ledger;
+use crate::steps::attach_policy::policy_document;
+use crate::steps::connection_test::{TestPlan, TestReport};
+use crate::steps::create_access_key::{
+    create_slash_free_key, delete_key, describe_key, list_keys, NewKey,
+};
+use crate::steps::create_user::{managed_user, User};
+use crate::steps::credentials_file::{self, StoredKey};
+use crate::ui::Ui;
+use crate::{interrupt, runner, validate};
+
+#[derive(Serialize, Default)]
+struct Outcome {
+    user_name: String,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    key_attempts: u32,
+    deleted_keys: Vec<String>,
+    credentials_file: Option<String>,
+    connection_test: Option<TestReport>,
+    rolled_back: Vec<String>,
+}
+
+pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> {
+    validate::user_name(&args.user_name)?;
+    validate::policy_name(&args.policy_name)?;
+    validate::credentials_path(&args.credentials_file, args.force)?;
+
+    let aws = Aws::load(global).await;
+    let iam = aws.iam();
+    let user = managed_user(&iam, &args.user_name, false).await?;
+    let old_keys = list_keys(&iam, &user.name).await?;
+    if old_keys.len() >= 2 {
+        let listing: Vec<String> = old_keys.iter().map(describe_key).collect();
+        return Err(Error::aws_plain(
+            format!(
+                "user `{}` already holds two access keys, IAM's limit",
+                user.name
+            ),
+            "a new key cannot be created next to them",
+        )
+        .with_hint(format!(
+            "delete the one Xplenty no longer uses, then run rotate again:\n  {}\n  \
+             aws iam delete-access-key --user-name {} --access-key-id ID",
+            listing.join("\n  "),
+            user.name
+        )));
+    }
+    let document = policy_document(&iam, &user.name, &args.policy_name).await?;
+    let grant = read_grant(&document).ok_or_else(|| {
+        Error::aws_plain(
+            format!(
+                "inline policy `{}` of user `{}` grants no bucket",
+                args.policy_name, user.name
+            ),
+            "there is nothing to test the new key against",
+        )
+    })?;
+    let buckets = runner::locate_buckets(&aws, &grant.buckets, ui).await?;
+
+    interrupt::listen();
+    let mut outcome = Outcome {
+        user_name: user.name.clone(),
+        ..Outcome::default()
+    };
+    let mut ledger = Ledger::default();
+    let plan = TestPlan {
+        buckets: &buckets,
+        access: Some(grant.access),
+        prefix: grant.prefix.as_deref(),
+        timeout: std::time::Duration::from_secs(args.test_timeout),
+        expected_arn: Some(&user.arn),
+    };
+    let result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
+    if result.is_err() {
+        outcome.rolled_back = runner::roll_back(ledger, &aws, ui).await.removed;
+    } else {
+        for old in old_keys.iter().filter_map(|k| k.access_key_id()) {
+            delete_key(&iam, &user.name, old).await?;
+            ui.done(format!("Deleted the old key {old}"));
+            outcome.deleted_keys.push(old.to_owned());
+        }
+    }
+    print(&outcome, args.output)?;
+    result
+}
+
+async fn replace_key(
+    aws: &Aws,
+    user: &User,
+    args: &RotateArgs,
+    plan: &TestPlan<'_>,
+    ledger: &mut Ledger,
+    outcome: &mut Outcome,
+    ui: &Ui,
+) -> Result<()> {
+    let iam = aws.iam();
+    let key: NewKey =
+        create_slash_free_key(&iam, &user.name, args.max_key_attempts, ledger).await?;
+    ui.done(format!(
+        "Created access key {} ({} attempts)",
+        key.access_key_id, key.attempts
+    ));
+    outcome.access_key_id = Some(key.access_key_id.clone());
+    outcome.key_attempts = key.attempts;
+    interrupt::check()?;
+
+    let report = runner::test_key(aws, &key, plan, ui).await?;
+    let verdict = runner::verdict(&report);
+    outcome.connection_test = Some(report);
+    verdict?;
+
+    let stored = StoredKey {
+        user_name: Some(user.name.clone()),
+        access_key_id: key.access_key_id.clone(),
+        secret: key.secret.clone(),
+    };
+    let path =
+        credentials_file::write_pending(&args.credentials_file, &stored, args.force)?.commit()?;
+    ui.done(format!("Saved {} (mode 0600)", path.display()));
+    outcome.credentials_file = Some(path.display().to_string());
+    outcome.secret_access_key = args.show_secret.then(|| key.secret.expose().to_owned());
+    Ok(())
+}
+
+fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?
+        ),
+        OutputFormat::Text => {
+            if let (Some(id), Some(file)) = (&outcome.access_key_id, &outcome.credentials_file) {
+                println!(
+                    "User {} now has one key, {id}, saved in {file}.",
+                    outcome.user_name
+                );
+                println!("Paste it into Xplenty's S3 connection; the old key is deleted.");
+            }
+        }
+    }
+    Ok(())
+}

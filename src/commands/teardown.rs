@@ -1,0 +1,116 @@
+//! `xplenty-s3 teardown`: delete a user this tool created, with its keys and
+//! inline policies. Without a terminal it needs `--yes`.
+
+use std::io::IsTerminal;
+
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
+use crate::error::{Error, Result};
+use crate::rollback::{Created, Ledger, Remaining};
+use crate::steps::create_access_key::list_keys;
+use crate::steps::create_user::managed_user;
+use crate::ui::Ui;
+use crate::{runner, validate, wizard};
+
+#[derive(Serialize)]
+struct Outcome {
+    user_name: String,
+    dry_run: bool,
+    would_remove: Vec<String>,
+    removed: Vec<String>,
+    remaining: Vec<Remaining>,
+}
+
+pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()> {
+    validate::user_name(&args.user_name)?;
+    let terminal = !args.no_input && std::io::stdin().is_terminal() && ui.is_terminal();
+    if !args.dry_run && !args.yes && !terminal {
+        return Err(Error::input_with_hint(
+            format!(
+                "teardown deletes IAM user `{}` and its keys: confirmation needed",
+                args.user_name
+            ),
+            "pass --yes to confirm without a terminal, or --dry-run to see what would go",
+        ));
+    }
+
+    let aws = Aws::load(global).await;
+    let iam = aws.iam();
+    let user = managed_user(&iam, &args.user_name, args.force).await?;
+    let ledger = contents(&iam, &user.name).await?;
+    let mut outcome = Outcome {
+        user_name: user.name.clone(),
+        dry_run: args.dry_run,
+        would_remove: ledger.items().iter().rev().map(Created::describe).collect(),
+        removed: Vec::new(),
+        remaining: Vec::new(),
+    };
+    ui.say(format!("To delete: {}", outcome.would_remove.join(", ")));
+    if args.dry_run {
+        return print(&outcome, args.output);
+    }
+    if !args.yes && !wizard::confirm()? {
+        return Err(Error::input("stopped: nothing was deleted"));
+    }
+
+    let removal = ledger.roll_back(&iam).await;
+    runner::show_removal(&removal, ui);
+    outcome.removed = removal.removed;
+    outcome.remaining = removal.remaining;
+    print(&outcome, args.output)?;
+    match outcome.remaining.first() {
+        Some(left) => Err(Error::aws_plain(
+            format!("could not delete {}", left.resource),
+            left.error.clone(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Everything on the user, in creation order, so that removing it newest
+/// first deletes keys and policies before the user.
+async fn contents(iam: &aws_sdk_iam::Client, user: &str) -> Result<Ledger> {
+    let mut ledger = Ledger::default();
+    ledger.record(Created::User(user.to_owned()));
+    let policies = iam
+        .list_user_policies()
+        .user_name(user)
+        .send()
+        .await
+        .map_err(|err| Error::aws(format!("listing the inline policies of user `{user}`"), err))?;
+    for name in policies.policy_names() {
+        ledger.record(Created::InlinePolicy {
+            user: user.to_owned(),
+            name: name.clone(),
+            previous: None,
+        });
+    }
+    for key in list_keys(iam, user).await? {
+        if let Some(id) = key.access_key_id() {
+            ledger.record(Created::AccessKey {
+                user: user.to_owned(),
+                id: id.to_owned(),
+            });
+        }
+    }
+    Ok(ledger)
+}
+
+fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
+    match format {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?
+        ),
+        OutputFormat::Text if outcome.dry_run => {
+            println!("Would delete: {}", outcome.would_remove.join(", "))
+        }
+        OutputFormat::Text if outcome.remaining.is_empty() => {
+            println!("Deleted IAM user {}.", outcome.user_name)
+        }
+        OutputFormat::Text => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,71 @@
+//! `xplenty-s3 test`: the connection test with an existing credentials file.
+
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::cli::{GlobalArgs, OutputFormat, TestArgs};
+use crate::error::Result;
+use crate::steps::bucket_region::Bucket;
+use crate::steps::connection_test::{self, TestPlan, TestReport};
+use crate::steps::credentials_file;
+use crate::ui::Ui;
+use crate::{runner, validate};
+
+#[derive(Serialize)]
+struct Outcome<'a> {
+    credentials_file: String,
+    access_key_id: &'a str,
+    buckets: &'a [Bucket],
+    connection_test: &'a TestReport,
+}
+
+pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
+    for bucket in &args.buckets {
+        if let Some(warning) = validate::bucket_name(bucket)? {
+            ui.warn(warning.0);
+        }
+    }
+    if let Some(prefix) = &args.prefix {
+        if let Some(warning) = validate::prefix(prefix)? {
+            ui.warn(warning.0);
+        }
+    }
+    let key = credentials_file::read(&args.credentials_file)?;
+    if key.secret.expose().contains('/') {
+        ui.warn("the secret contains `/`, which Xplenty cannot use: run `xplenty-s3 rotate`");
+    }
+
+    let with_key = Aws::load(global)
+        .await
+        .with_key(&key.access_key_id, &key.secret);
+    let buckets = runner::locate_buckets(&with_key, &args.buckets, ui).await?;
+    let plan = TestPlan {
+        buckets: &buckets,
+        access: args.access,
+        prefix: args.prefix.as_deref(),
+        timeout: std::time::Duration::from_secs(args.test_timeout),
+        expected_arn: None,
+    };
+    let report = connection_test::run(&with_key, &plan, ui).await?;
+    let outcome = Outcome {
+        credentials_file: args.credentials_file.display().to_string(),
+        access_key_id: &key.access_key_id,
+        buckets: &buckets,
+        connection_test: &report,
+    };
+    match args.output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&outcome).map_err(anyhow::Error::from)?
+        ),
+        OutputFormat::Text if report.passed => {
+            println!(
+                "The connection test passed for key {} ({} checks).",
+                key.access_key_id,
+                report.checks.len()
+            );
+        }
+        OutputFormat::Text => {}
+    }
+    runner::verdict(&report)
+}
