@@ -88,24 +88,23 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
         && ui.is_terminal();
     // Everything given is checked before the first AWS call; the wizard
     // checks each answer as it is typed.
-    let scripted = if interactive {
-        SetupConfig::check_given(&args)?;
-        None
+    let early_warnings = if interactive {
+        SetupConfig::check_given(&args)?
     } else {
-        Some(SetupConfig::from_args(&args)?)
+        SetupConfig::from_args(&args)?.1
     };
+    for warning in &early_warnings {
+        ui.warn(&warning.0);
+    }
 
     let aws = Aws::load(global).await;
     let identity = who_am_i(&aws.sts()).await?;
-    let (config, warnings) = match scripted {
-        Some(checked) => checked,
-        None => {
-            wizard::ask_missing(&mut args, &aws).await?;
-            SetupConfig::from_args(&args)?
-        }
-    };
-    for warning in warnings {
-        ui.warn(warning.0);
+    if interactive {
+        wizard::ask_missing(&mut args, &aws).await?;
+    }
+    let (config, warnings) = SetupConfig::from_args(&args)?;
+    for warning in warnings.iter().filter(|w| !early_warnings.contains(w)) {
+        ui.warn(&warning.0);
     }
     ui.done(format!(
         "Signed in to account {} as {}",

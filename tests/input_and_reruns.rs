@@ -1,0 +1,323 @@
+//! Bad input is refused before any AWS call; re-runs explain the choices.
+
+mod common;
+
+use common::*;
+
+/// Runs setup against a port where nothing listens: a run that got past
+/// validation would fail with exit 3 (connection refused), not 2.
+fn offline(session: &Session, args: &[&str]) -> Run {
+    let out = session
+        .command(args)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn invalid_inputs_exit_2_naming_the_rule_without_calling_aws() {
+    let session = Session::new();
+    std::fs::write(session.path("existing.csv"), "keep me").unwrap();
+    let long_user = "u".repeat(65);
+    let long_policy = "p".repeat(129);
+    let long_bucket = "b".repeat(64);
+    let bucket_cases: Vec<(&str, &str)> = vec![
+        ("my_bucket", "contains `_`"),
+        ("my-bucket-", "ends with `-`"),
+        ("ab", "3 to 63 characters"),
+        (&long_bucket, "3 to 63 characters"),
+        ("MyBucket", "contains `M`"),
+        ("my bucket", "contains ` `"),
+        (".bucket", "start and end with a letter or digit"),
+        ("-bucket", "start and end with a letter or digit"),
+        ("bucket.", "start and end with a letter or digit"),
+        ("my..bucket", "contains `..`"),
+        ("192.168.5.4", "IPv4 address"),
+        ("xn--bucket", "starts with `xn--`"),
+        ("sthree-bucket", "starts with `sthree-`"),
+        ("amzn-s3-demo-bucket", "starts with `amzn-s3-demo-`"),
+        ("bucket-s3alias", "ends with `-s3alias`"),
+        ("bucket--ol-s3", "ends with `--ol-s3`"),
+        ("bucket.mrap", "ends with `.mrap`"),
+        ("bucket--x-s3", "ends with `--x-s3`"),
+        ("bucket--table-s3", "ends with `--table-s3`"),
+    ];
+    // `--bucket=NAME`, so that a name starting with `-` is not read as a flag.
+    let bucket_args: Vec<(String, &str)> = bucket_cases
+        .into_iter()
+        .map(|(bucket, rule)| (format!("--bucket={bucket}"), rule))
+        .collect();
+    let mut cases: Vec<(Vec<&str>, &str)> = bucket_args
+        .iter()
+        .map(|(arg, rule)| (vec![arg.as_str()], *rule))
+        .collect();
+    cases.extend([
+        (
+            vec!["--bucket", "ok-bucket", "--user-name", ""],
+            "1 to 64 characters",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--user-name", &long_user],
+            "1 to 64 characters",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--user-name", "x/y"],
+            "contains `/`",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--user-name", "a b"],
+            "contains ` `",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--user-name", "naïve"],
+            "contains `ï`",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--policy-name", ""],
+            "1 to 128 characters",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--policy-name", &long_policy],
+            "1 to 128 characters",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--policy-name", "a:b"],
+            "contains `:`",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--policy-name", "p*"],
+            "contains `*`",
+        ),
+        (vec!["--bucket", "ok-bucket", "--prefix", ""], "is empty"),
+        (
+            vec!["--bucket", "ok-bucket", "--prefix", "/exports/"],
+            "starts with `/`",
+        ),
+        (vec!["--bucket", "ok-bucket", "--prefix", "a*/"], "wildcard"),
+        (vec!["--bucket", "ok-bucket", "--prefix", "a?/"], "wildcard"),
+        (
+            vec!["--bucket", "ok-bucket", "--prefix", "${aws:username}/"],
+            "policy variable",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--credentials-file", "."],
+            "is a folder",
+        ),
+        (
+            vec![
+                "--bucket",
+                "ok-bucket",
+                "--credentials-file",
+                "missing/c.csv",
+            ],
+            "does not exist",
+        ),
+        (
+            vec![
+                "--bucket",
+                "ok-bucket",
+                "--credentials-file",
+                "existing.csv",
+            ],
+            "already exists",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--skip-test", "--keep-on-failure"],
+            "cannot be used with",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--dry-run", "--force"],
+            "cannot be used with",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--dry-run", "--show-secret"],
+            "cannot be used with",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--max-key-attempts", "0"],
+            "--max-key-attempts",
+        ),
+        (
+            vec!["--bucket", "ok-bucket", "--test-timeout", "0"],
+            "--test-timeout",
+        ),
+        (vec!["--bucket", "ok-bucket", "--output", "xml"], "--output"),
+        (
+            vec!["--bucket", "ok-bucket", "--no-such-flag"],
+            "--no-such-flag",
+        ),
+    ]);
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    for (args, rule) in cases {
+        let mut full = vec!["setup", "--no-input", "--access", "read-only"];
+        full.extend(&args);
+        let run = offline(&session, &full);
+        assert_eq!(run.code, 2, "{args:?}\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(rule),
+            "{args:?}: expected {rule:?} in\n{}",
+            run.stderr
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    assert_eq!(
+        std::fs::read_to_string(session.path("existing.csv")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn valid_edge_cases_pass_validation() {
+    let session = Session::new();
+    let run = offline(
+        &session,
+        &[
+            "setup",
+            "--no-input",
+            "--access",
+            "read-only",
+            "--bucket",
+            "logs.example.com",
+        ],
+    );
+    assert_eq!(
+        run.code, 3,
+        "validation passed, then the network failed: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("TLS"),
+        "the dotted-name warning is shown: {}",
+        run.stderr
+    );
+    let run = offline(
+        &session,
+        &[
+            "setup",
+            "--no-input",
+            "--access",
+            "read-only",
+            "--bucket",
+            "b-1",
+            "--policy-name",
+            "Xplenty_read",
+        ],
+    );
+    assert_eq!(run.code, 3, "`_` is valid in a policy name: {}", run.stderr);
+}
+
+#[tokio::test]
+async fn an_existing_user_is_an_error_unless_reused() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let user = unique("again");
+    let session = Session::new();
+    let args = |file: &'static str| {
+        vec![
+            "setup",
+            "--no-input",
+            "--access",
+            "read-only",
+            "--skip-test",
+            "--credentials-file",
+            file,
+        ]
+    };
+    let mut first = args("first.csv");
+    first.extend(["--bucket", &bucket, "--user-name", &user]);
+    session.run(&first).assert_code(0);
+
+    let mut second = args("second.csv");
+    second.extend(["--bucket", &bucket, "--user-name", &user]);
+    let run = session.run(&second);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("--reuse-user") && run.stderr.contains("rotate"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        user_state(&user).await.unwrap().keys.len(),
+        1,
+        "nothing added"
+    );
+    assert!(!session.path("second.csv").exists());
+
+    second.push("--reuse-user");
+    session.run(&second).assert_code(0);
+    let state = user_state(&user).await.unwrap();
+    assert_eq!(state.keys.len(), 2, "the reused user got a second key");
+    assert_eq!(
+        state.policies,
+        vec!["Xplenty".to_owned()],
+        "the policy was replaced, not added"
+    );
+
+    let mut third = args("third.csv");
+    third.extend(["--bucket", &bucket, "--user-name", &user, "--reuse-user"]);
+    let run = session.run(&third);
+    run.assert_code(3);
+    assert!(
+        run.stderr.contains("already holds two access keys"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("days ago"),
+        "the keys are listed with their age: {}",
+        run.stderr
+    );
+    assert_eq!(
+        user_state(&user).await.unwrap().keys,
+        state.keys,
+        "no key was deleted"
+    );
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_output_at_trace_level() {
+    let bucket = bucket_with(REGION, &[("a.csv", "1\n")]).await;
+    let user = unique("traced");
+    let session = Session::new();
+    let out = session
+        .command(&[
+            "setup",
+            "--no-input",
+            "--bucket",
+            &bucket,
+            "--access",
+            "read-write",
+            "--user-name",
+            &user,
+            "-vvv",
+            "--output",
+            "json",
+        ])
+        .env("RUST_LOG", "trace")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, secret) = read_credentials(&session.path("credentials.csv"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.len() > 10_000,
+        "trace logging is on: {} bytes",
+        stderr.len()
+    );
+    assert!(!stderr.contains(&secret), "the secret is not in the logs");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&secret));
+    assert!(
+        !stderr.contains(&moto().admin_secret),
+        "nor is the admin secret"
+    );
+}
