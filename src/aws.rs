@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
-use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::config::{Credentials, SharedCredentialsProvider};
@@ -19,7 +18,10 @@ use crate::secret::Secret;
 /// this one, as the AWS CLI does.
 pub const FALLBACK_REGION: &str = "us-east-1";
 
-/// A loaded configuration: credentials, region and endpoint.
+/// A loaded configuration: credentials, region and endpoint. Throttling,
+/// 5xx answers and dropped connections are retried by the SDK's standard
+/// retry mode (3 attempts with jittered backoff), which `AWS_MAX_ATTEMPTS`
+/// and `AWS_RETRY_MODE` adjust as for the AWS CLI.
 #[derive(Clone)]
 pub struct Aws {
     config: SdkConfig,
@@ -34,7 +36,6 @@ impl Aws {
             .or_else(Region::from_static(FALLBACK_REGION));
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(region)
-            .retry_config(RetryConfig::standard().with_max_attempts(4))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(10))

@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -198,6 +200,14 @@ pub struct Run {
 }
 
 impl Session {
+    /// A session whose requests go through `proxy` instead of straight to moto.
+    pub fn through(proxy: &proxy::Proxy) -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            endpoint: proxy.endpoint.clone(),
+        }
+    }
+
     pub fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),

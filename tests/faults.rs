@@ -1,0 +1,354 @@
+//! Runs broken on purpose, through the fault-injecting proxy: a run either
+//! completes with a tested key or leaves IAM and the file system as it found
+//! them, and no secret leaks on the way.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::proxy::{FaultKind, Proxy};
+use common::*;
+
+const OLD_FILE: &str = "User Name,Access Key Id,Secret Access Key\nold,AKIAOLD,old-secret\n";
+
+fn setup_args<'a>(bucket: &'a str, user: &'a str) -> Vec<&'a str> {
+    vec![
+        "setup",
+        "--no-input",
+        "--bucket",
+        bucket,
+        "--access",
+        "read-write",
+        "--user-name",
+        user,
+        "--force",
+        "--output",
+        "json",
+    ]
+}
+
+/// Files in the session folder other than credentials.csv (temporary files).
+fn stray_files(session: &Session) -> Vec<String> {
+    std::fs::read_dir(session.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "credentials.csv")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_persistent_failure_at_any_creating_call_leaves_nothing_behind() {
+    let bucket = bucket_with(REGION, &[("in.csv", "1\n")]).await;
+    let cases = [
+        ("CreateUser", 3),
+        ("CreateAccessKey", 3),
+        ("PutUserPolicy", 3),
+        ("PutObject", 4),
+        ("DeleteObject", 4),
+    ];
+    for (action, code) in cases {
+        let proxy = Proxy::start(&moto().endpoint);
+        proxy.fail_always(action, 1, FaultKind::Status(500));
+        let session = Session::through(&proxy);
+        std::fs::write(session.path("credentials.csv"), OLD_FILE).unwrap();
+        let user = unique("broken");
+
+        let run = session.run(&setup_args(&bucket, &user));
+        run.assert_code(code);
+        assert!(
+            user_state(&user).await.is_none(),
+            "{action}: the user is gone"
+        );
+        assert_eq!(
+            std::fs::read_to_string(session.path("credentials.csv")).unwrap(),
+            OLD_FILE,
+            "{action}"
+        );
+        assert!(
+            stray_files(&session).is_empty(),
+            "{action}: {:?}",
+            stray_files(&session)
+        );
+        let report = run.json();
+        assert!(
+            report["error"]["message"].as_str().unwrap().len() > 10,
+            "{action}: {report}"
+        );
+        if action != "CreateUser" {
+            let removed = report["rolled_back"].to_string();
+            assert!(
+                removed.contains(&format!("IAM user `{user}`")),
+                "{action}: {removed}"
+            );
+            assert!(
+                run.stderr.contains("Removed IAM user"),
+                "{action}: {}",
+                run.stderr
+            );
+        }
+    }
+    // The one object the failed DeleteObject could not remove is named, not hidden.
+    let left = moto()
+        .s3()
+        .list_objects_v2()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap();
+    assert!(left.contents().len() <= 2, "{:?}", left.contents());
+}
+
+#[tokio::test]
+async fn one_transient_failure_on_any_call_is_retried() {
+    let bucket = bucket_with(REGION, &[("in.csv", "1\n")]).await;
+    let actions = [
+        "GetCallerIdentity",
+        "HeadBucket",
+        "CreateUser",
+        "CreateAccessKey",
+        "PutUserPolicy",
+        "ListObjectsV2",
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "HeadObject",
+    ];
+    let kinds = [
+        FaultKind::Status(500),
+        FaultKind::Status(503),
+        FaultKind::Throttle,
+        FaultKind::Drop,
+    ];
+    for (i, action) in actions.iter().enumerate() {
+        let kind = kinds[i % kinds.len()];
+        let proxy = Proxy::start(&moto().endpoint);
+        proxy.fail_once(action, 1, kind);
+        let session = Session::through(&proxy);
+        let user = unique("flaky");
+        let run = session.run(&setup_args(&bucket, &user));
+        run.assert_code(0);
+        let calls = proxy.calls().iter().filter(|c| c == action).count();
+        assert!(
+            calls >= 2,
+            "{action} ({kind:?}) was retried: {:?}",
+            proxy.calls()
+        );
+        assert_eq!(user_state(&user).await.unwrap().keys.len(), 1, "{action}");
+    }
+}
+
+#[tokio::test]
+async fn a_key_inactive_for_5_seconds_is_waited_for_and_the_pending_file_is_private() {
+    let bucket = bucket_with(REGION, &[("in.csv", "1\n")]).await;
+    let proxy = Proxy::start(&moto().endpoint);
+    proxy.keys_inactive_for(Duration::from_secs(5));
+    let session = Session::through(&proxy);
+    let user = unique("slow");
+    let mut child = session
+        .command(&[
+            "setup",
+            "--no-input",
+            "--bucket",
+            &bucket,
+            "--access",
+            "read-only",
+            "--user-name",
+            &user,
+            "--output",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut temp_modes = Vec::new();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(60) {
+        for name in stray_files(&session) {
+            if let Ok(meta) = std::fs::metadata(session.path(&name)) {
+                temp_modes.push((name, meta.permissions().mode() & 0o777));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let waited = report["connection_test"]["checks"][0]["millis"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        waited >= 5000,
+        "the key check waited for activation: {waited} ms"
+    );
+    eprintln!(
+        "waited {} ms beyond the 5 s the key was inactive",
+        waited - 5000
+    );
+    assert!(
+        waited < 5000 + 2500,
+        "the poll noticed the key soon after it became active: {waited} ms"
+    );
+
+    assert!(
+        !temp_modes.is_empty(),
+        "the pending credentials file was seen during the test"
+    );
+    for (name, mode) in temp_modes {
+        assert!(name.starts_with(".credentials-"), "{name}");
+        assert_eq!(mode, 0o600, "{name} is private while it is written");
+    }
+    assert_eq!(
+        std::fs::metadata(session.path("credentials.csv"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+}
+
+#[tokio::test]
+async fn a_failing_rollback_says_exactly_what_remains() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let proxy = Proxy::start(&moto().endpoint);
+    proxy.fail_always("PutUserPolicy", 1, FaultKind::Status(500));
+    proxy.fail_always("DeleteUser", 1, FaultKind::Status(500));
+    let session = Session::through(&proxy);
+    let user = unique("stuck");
+    let run = session.run(&setup_args(&bucket, &user));
+    run.assert_code(3);
+    assert!(
+        run.stderr
+            .contains(&format!("Could not remove IAM user `{user}`")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("xplenty-s3 teardown --user-name {user}")),
+        "{}",
+        run.stderr
+    );
+    let report = run.json();
+    assert!(
+        report["remaining"][0]["resource"]
+            .as_str()
+            .unwrap()
+            .contains(&user),
+        "{report}"
+    );
+    assert!(
+        report["rolled_back"].to_string().contains("access key"),
+        "the key was removed: {report}"
+    );
+    let state = user_state(&user)
+        .await
+        .expect("the user really remains, as reported");
+    assert!(state.keys.is_empty());
+}
+
+#[tokio::test]
+async fn no_secret_aws_returned_reaches_stdout_or_stderr_at_trace_level() {
+    let bucket = bucket_with(REGION, &[("in.csv", "1\n")]).await;
+    let proxy = Proxy::start(&moto().endpoint);
+    let session = Session::through(&proxy);
+    let mut output = String::new();
+    for _ in 0..4 {
+        let user = unique("hygiene");
+        let out = session
+            .command(&[
+                "setup",
+                "--no-input",
+                "--bucket",
+                &bucket,
+                "--access",
+                "read-write",
+                "--user-name",
+                &user,
+                "-vvv",
+                "--force",
+            ])
+            .env("RUST_LOG", "trace")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        output.push_str(&String::from_utf8_lossy(&out.stdout));
+        output.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    let secrets = proxy.secrets();
+    assert!(secrets.len() >= 4, "{} secrets", secrets.len());
+    eprintln!(
+        "{} secrets checked, {} of them rejected for a `/`",
+        secrets.len(),
+        secrets.iter().filter(|s| s.contains('/')).count()
+    );
+    for secret in secrets {
+        assert!(!output.contains(&secret), "a secret reached the output");
+    }
+}
+
+#[tokio::test]
+async fn sigint_while_a_key_is_being_created_leaves_nothing() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let proxy = Proxy::start(&moto().endpoint);
+    proxy.fail_always(
+        "CreateAccessKey",
+        1,
+        FaultKind::Delay(Duration::from_secs(2)),
+    );
+    let session = Session::through(&proxy);
+    let user = unique("ctrl-c");
+    let mut child = session
+        .command(&[
+            "setup",
+            "--no-input",
+            "--bucket",
+            &bucket,
+            "--access",
+            "read-only",
+            "--user-name",
+            &user,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("Created IAM user") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "ended early:\n{seen}"
+        );
+        seen.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    stderr.read_to_string(&mut seen).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{seen}");
+    assert!(
+        user_state(&user).await.is_none(),
+        "the user and the key created meanwhile are gone:\n{seen}"
+    );
+    assert!(!session.path("credentials.csv").exists());
+}
