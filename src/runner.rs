@@ -141,6 +141,8 @@ impl Run<'_> {
         self.report.user_created = user.created;
         interrupt::check()?;
 
+        let policy_plan =
+            attach_policy::prepare(&iam, &user, &config.policy_name, &document).await?;
         let key =
             create_slash_free_key(&iam, &user.name, config.max_key_attempts, &mut self.ledger)
                 .await?;
@@ -157,14 +159,7 @@ impl Run<'_> {
         self.report.record_key(&key, config.show_secret);
         interrupt::check()?;
 
-        attach_policy::attach_policy(
-            &iam,
-            &user,
-            &config.policy_name,
-            &document,
-            &mut self.ledger,
-        )
-        .await?;
+        attach_policy::attach_policy(&iam, &user, policy_plan, &mut self.ledger).await?;
         self.ui.done(format!(
             "Attached {} policy {}",
             config.access.as_str(),

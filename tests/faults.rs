@@ -352,3 +352,37 @@ async fn sigint_while_a_key_is_being_created_leaves_nothing() {
     );
     assert!(!session.path("credentials.csv").exists());
 }
+
+#[tokio::test]
+async fn keep_on_failure_keeps_the_work_and_says_how_to_remove_it() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let proxy = Proxy::start(&moto().endpoint);
+    proxy.fail_always("PutObject", 1, FaultKind::Status(500));
+    let session = Session::through(&proxy);
+    let user = unique("kept");
+    let mut args = setup_args(&bucket, &user);
+    args.push("--keep-on-failure");
+    let run = session.run(&args);
+    run.assert_code(4);
+    let state = user_state(&user).await.expect("the user is kept");
+    assert_eq!(state.keys.len(), 1);
+    assert_eq!(state.policies, vec!["Xplenty".to_owned()]);
+    let (id, _) = read_credentials(&session.path("credentials.csv"));
+    assert_eq!(
+        state.keys,
+        vec![id],
+        "the kept key is saved, so it can be used or removed"
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("xplenty-s3 teardown --user-name {user}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.json()["kept"].as_array().unwrap().len(),
+        3,
+        "{}",
+        run.stdout
+    );
+}

@@ -321,3 +321,55 @@ async fn no_secret_reaches_the_output_at_trace_level() {
         "nor is the admin secret"
     );
 }
+
+#[tokio::test]
+async fn a_reused_user_with_large_policies_is_refused_before_the_policy_is_sent() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let user = unique("crowded");
+    let iam = moto().iam();
+    iam.create_user().user_name(&user).send().await.unwrap();
+    let resources: Vec<String> = (0..48)
+        .map(|i| format!("\"arn:aws:s3:::some-other-bucket-{i:02}/*\""))
+        .collect();
+    let big = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{}]}}]}}"#,
+        resources.join(",")
+    );
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("other")
+        .policy_document(&big)
+        .send()
+        .await
+        .unwrap();
+
+    let session = Session::new();
+    let run = session.run(&[
+        "setup",
+        "--no-input",
+        "--bucket",
+        &bucket,
+        "--access",
+        "read-write",
+        "--user-name",
+        &user,
+        "--reuse-user",
+        "--skip-test",
+    ]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("over IAM's limit of 2048"),
+        "{}",
+        run.stderr
+    );
+    let state = user_state(&user).await.unwrap();
+    assert_eq!(
+        state.policies,
+        vec!["other".to_owned()],
+        "no policy was added"
+    );
+    assert!(
+        state.keys.is_empty(),
+        "the key created for the run was removed"
+    );
+}

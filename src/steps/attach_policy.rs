@@ -3,7 +3,7 @@
 //! On a user this run created there is nothing else to consider. On a
 //! reused user, a policy of the same name is replaced (and put back on
 //! rollback), and IAM's 2,048-character cap on all of the user's inline
-//! policies is checked before anything is sent.
+//! policies is checked before the run creates a key.
 
 use aws_sdk_iam::Client;
 use percent_encoding::percent_decode_str;
@@ -13,14 +13,19 @@ use crate::policy;
 use crate::rollback::{Created, Ledger};
 use crate::steps::create_user::User;
 
-/// Attaches `document` as inline policy `name` of `user`.
-pub async fn attach_policy(
-    iam: &Client,
-    user: &User,
-    name: &str,
-    document: &str,
-    ledger: &mut Ledger,
-) -> Result<()> {
+/// The policy about to be attached, checked against the user's other
+/// inline policies before the run creates a key.
+#[derive(Debug, Clone)]
+pub struct PolicyPlan {
+    name: String,
+    document: String,
+    /// The document it replaces on a reused user, to put back on rollback.
+    previous: Option<String>,
+}
+
+/// Checks that `document` fits beside the user's other inline policies
+/// (read calls only, and none for a user this run created).
+pub async fn prepare(iam: &Client, user: &User, name: &str, document: &str) -> Result<PolicyPlan> {
     let previous = if user.created {
         None
     } else {
@@ -28,11 +33,25 @@ pub async fn attach_policy(
         policy::check_size(document, others)?;
         previous
     };
-    put_policy(iam, &user.name, name, document).await?;
+    Ok(PolicyPlan {
+        name: name.to_owned(),
+        document: document.to_owned(),
+        previous,
+    })
+}
+
+/// Attaches the prepared policy to `user`.
+pub async fn attach_policy(
+    iam: &Client,
+    user: &User,
+    plan: PolicyPlan,
+    ledger: &mut Ledger,
+) -> Result<()> {
+    put_policy(iam, &user.name, &plan.name, &plan.document).await?;
     ledger.record(Created::InlinePolicy {
         user: user.name.clone(),
-        name: name.to_owned(),
-        previous,
+        name: plan.name,
+        previous: plan.previous,
     });
     Ok(())
 }
