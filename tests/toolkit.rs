@@ -278,13 +278,32 @@ async fn dry_run_shows_the_policy_and_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_bucket_in_another_region_is_reported_with_its_region() {
+async fn a_bucket_in_another_region_is_reported_and_signed_for_its_region() {
     let bucket = bucket_with("eu-central-1", &[("x.csv", "1\n")]).await;
-    let user = unique("regional");
-    let session = Session::new();
-    let run = setup(&session, &bucket, &user, &["--output", "json"]).await;
+    let proxy = common::proxy::Proxy::start(&moto().endpoint);
+    let session = Session::through(&proxy);
+    let run = setup(
+        &session,
+        &bucket,
+        &unique("regional"),
+        &["--output", "json"],
+    )
+    .await;
     run.assert_code(0);
     assert_eq!(run.json()["buckets"][0]["region"], "eu-central-1");
+    for action in ["ListObjectsV2", "GetObject", "PutObject"] {
+        let regions = proxy.signed_regions(action);
+        assert!(
+            !regions.is_empty() && regions.iter().all(|r| r == "eu-central-1"),
+            "{action}: {regions:?}"
+        );
+    }
+    assert_eq!(
+        proxy.signed_regions("CreateUser"),
+        vec!["us-east-1"],
+        "IAM is signed for us-east-1"
+    );
+
     let text = Session::new();
     let run = setup(&text, &bucket, &unique("regional"), &[]).await;
     run.assert_code(0);
@@ -295,6 +314,45 @@ async fn a_bucket_in_another_region_is_reported_with_its_region() {
         "{}",
         run.stdout
     );
+}
+
+#[tokio::test]
+async fn admin_credentials_come_from_a_named_profile() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let user = unique("profiled");
+    let session = Session::new();
+    let moto = moto();
+    std::fs::create_dir(session.path(".aws")).unwrap();
+    let credentials = format!(
+        "[bootstrap]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        moto.admin_key_id, moto.admin_secret
+    );
+    std::fs::write(session.path(".aws/credentials"), credentials).unwrap();
+    let out = session
+        .command(&[
+            "--profile",
+            "bootstrap",
+            "setup",
+            "--no-input",
+            "--bucket",
+            &bucket,
+            "--access",
+            "read-only",
+            "--user-name",
+            &user,
+            "--skip-test",
+        ])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(user_state(&user).await.is_some());
 }
 
 #[test]

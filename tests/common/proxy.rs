@@ -38,7 +38,8 @@ struct Fault {
 struct State {
     faults: Vec<Fault>,
     calls: HashMap<String, usize>,
-    log: Vec<String>,
+    /// (action, region of the signature) of every request, in order.
+    log: Vec<(String, String)>,
     inactive_for: Duration,
     new_keys: HashMap<String, Instant>,
     secrets: Vec<String>,
@@ -100,7 +101,24 @@ impl Proxy {
 
     /// The actions seen, in order.
     pub fn calls(&self) -> Vec<String> {
-        self.state.lock().unwrap().log.clone()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .map(|(action, _)| action.clone())
+            .collect()
+    }
+
+    /// The regions the calls of `action` were signed for.
+    pub fn signed_regions(&self, action: &str) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .log
+            .iter()
+            .filter(|(a, _)| a == action)
+            .map(|(_, region)| region.clone())
+            .collect()
     }
 }
 
@@ -151,7 +169,8 @@ async fn handle(
         &body,
     );
 
-    let fault = decide(&state, &action, scope_part(&auth, 0).as_deref());
+    let region = scope_part(&auth, 2).unwrap_or_default();
+    let fault = decide(&state, &action, &region, scope_part(&auth, 0).as_deref());
     match fault {
         Some(Decision::Inactive) => return Ok(error_reply(&service, 403, "InvalidAccessKeyId")),
         Some(Decision::Fault(FaultKind::Status(status))) => {
@@ -197,9 +216,14 @@ enum Decision {
     Fault(FaultKind),
 }
 
-fn decide(state: &Mutex<State>, action: &str, key_id: Option<&str>) -> Option<Decision> {
+fn decide(
+    state: &Mutex<State>,
+    action: &str,
+    region: &str,
+    key_id: Option<&str>,
+) -> Option<Decision> {
     let mut state = state.lock().unwrap();
-    state.log.push(action.to_owned());
+    state.log.push((action.to_owned(), region.to_owned()));
     let count = state.calls.entry(action.to_owned()).or_default();
     *count += 1;
     let count = *count;
@@ -238,7 +262,7 @@ fn header(headers: &hyper::HeaderMap, name: &str) -> String {
         .to_owned()
 }
 
-/// A part of the SigV4 credential scope: 0 the key id, 3 the service.
+/// A part of the SigV4 credential scope: 0 the key id, 2 the region, 3 the service.
 fn scope_part(authorization: &str, index: usize) -> Option<String> {
     let scope = between(authorization, "Credential=", ",")?;
     scope.split('/').nth(index).map(str::to_owned)
