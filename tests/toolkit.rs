@@ -122,15 +122,7 @@ async fn rotate_replaces_the_key_and_keeps_the_old_one_when_the_new_one_fails() 
         .unwrap();
 
     // An explicit deny makes every new key fail its test.
-    let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
-    let iam = moto().iam();
-    iam.put_user_policy()
-        .user_name(&user)
-        .policy_name("deny")
-        .policy_document(deny)
-        .send()
-        .await
-        .unwrap();
+    deny_s3(&user).await;
     let before = std::fs::read(session.path("credentials.csv")).unwrap();
     let run = session.run(&[
         "rotate",

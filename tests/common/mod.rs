@@ -10,9 +10,10 @@
 
 pub mod proxy;
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -237,17 +238,81 @@ impl Session {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = self
-            .command(args)
+        finish(self.command(args))
+    }
+}
+
+/// Runs a prepared command to its end, without a terminal.
+pub fn finish(mut command: Command) -> Run {
+    let out = command
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A running command whose stderr is read as it comes, to act mid-run.
+pub struct Watched {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    pub seen: String,
+}
+
+impl Watched {
+    pub fn start(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        Self {
+            child,
+            stderr,
+            seen: String::new(),
         }
     }
+
+    /// Reads stderr until it shows `needle`.
+    pub fn wait_for(&mut self, needle: &str) {
+        while !self.seen.contains(needle) {
+            let mut line = String::new();
+            let read = self.stderr.read_line(&mut line).unwrap();
+            assert!(read > 0, "ended before {needle:?}:\n{}", self.seen);
+            self.seen.push_str(&line);
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C does, and returns the exit code and all of stderr.
+    pub fn interrupt(mut self) -> (Option<i32>, String) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+        self.stderr.read_to_string(&mut self.seen).unwrap();
+        (self.child.wait().unwrap().code(), self.seen)
+    }
+}
+
+/// Gives `user` an inline policy `deny` that refuses every S3 action, so
+/// any key of it fails the connection test.
+pub async fn deny_s3(user: &str) {
+    let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"}]}"#;
+    let iam = moto().iam();
+    iam.put_user_policy()
+        .user_name(user)
+        .policy_name("deny")
+        .policy_document(deny)
+        .send()
+        .await
+        .unwrap();
 }
 
 impl Run {
