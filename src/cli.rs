@@ -79,6 +79,38 @@ pub enum OutputFormat {
     Json,
 }
 
+/// `--output`, shared by every command that prints a result.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Output {
+    /// Format of the result on stdout
+    #[arg(long = "output", env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// `--test-timeout`, shared by every command that tests a key.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct TestTimeout {
+    /// Seconds to wait for the key to become active
+    #[arg(long = "test-timeout", env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120,
+          value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub secs: u64,
+}
+
+impl TestTimeout {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.secs)
+    }
+}
+
+/// `--max-key-attempts`, shared by the commands that create a key.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct KeyAttempts {
+    /// How many keys to try before giving up on a slash-free secret
+    #[arg(long = "max-key-attempts", env = "XPLENTY_S3_MAX_KEY_ATTEMPTS", default_value_t = 10,
+          value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max: u32,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the user, key, policy and credentials.csv, then test them
@@ -185,15 +217,11 @@ pub struct SetupArgs {
     #[arg(long, env = "XPLENTY_S3_REUSE_USER")]
     pub reuse_user: bool,
 
-    /// How many keys to try before giving up on a slash-free secret
-    #[arg(long, env = "XPLENTY_S3_MAX_KEY_ATTEMPTS", default_value_t = 10, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub max_key_attempts: u32,
+    #[command(flatten)]
+    pub key_attempts: KeyAttempts,
 
-    /// Seconds to wait for the new key to become active
-    #[arg(long, env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120, value_name = "SECS",
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub test_timeout: u64,
+    #[command(flatten)]
+    pub test_timeout: TestTimeout,
 
     /// Do not run the connection test
     #[arg(long, env = "XPLENTY_S3_SKIP_TEST")]
@@ -215,9 +243,8 @@ pub struct SetupArgs {
     #[arg(long, env = "XPLENTY_S3_NO_INPUT")]
     pub no_input: bool,
 
-    /// Format of the result on stdout
-    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: Output,
 
     /// Print the secret access key on stdout (it is always in the credentials file)
     #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
@@ -253,14 +280,11 @@ pub struct TestArgs {
     #[arg(long, env = "XPLENTY_S3_PREFIX", value_name = "P")]
     pub prefix: Option<String>,
 
-    /// Seconds to wait for the key to become active
-    #[arg(long, env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120, value_name = "SECS",
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub test_timeout: u64,
+    #[command(flatten)]
+    pub test_timeout: TestTimeout,
 
-    /// Format of the result on stdout
-    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
@@ -296,19 +320,14 @@ pub struct RotateArgs {
     #[arg(long, env = "XPLENTY_S3_FORCE")]
     pub force: bool,
 
-    /// How many keys to try before giving up on a slash-free secret
-    #[arg(long, env = "XPLENTY_S3_MAX_KEY_ATTEMPTS", default_value_t = 10, value_name = "N",
-          value_parser = clap::value_parser!(u32).range(1..=100))]
-    pub max_key_attempts: u32,
+    #[command(flatten)]
+    pub key_attempts: KeyAttempts,
 
-    /// Seconds to wait for the new key to become active
-    #[arg(long, env = "XPLENTY_S3_TEST_TIMEOUT", default_value_t = 120, value_name = "SECS",
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
-    pub test_timeout: u64,
+    #[command(flatten)]
+    pub test_timeout: TestTimeout,
 
-    /// Format of the result on stdout
-    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: Output,
 
     /// Print the new secret access key on stdout
     #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
@@ -342,9 +361,8 @@ pub struct TeardownArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Format of the result on stdout
-    #[arg(long, env = "XPLENTY_S3_OUTPUT", value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]

@@ -39,18 +39,12 @@ impl SetupConfig {
     /// and before any AWS call. Returns the warnings worth showing.
     pub fn check_given(args: &SetupArgs) -> Result<Vec<Warning>> {
         check_flag_conflicts(args)?;
-        let mut warnings = Vec::new();
-        for bucket in &args.buckets {
-            warnings.extend(validate::bucket_name(bucket)?);
-        }
+        let warnings = validate::grant(&args.buckets, args.prefix.as_deref())?;
         if let Some(name) = &args.user_name {
             validate::user_name(name)?;
         }
         if let Some(name) = &args.policy_name {
             validate::policy_name(name)?;
-        }
-        if let Some(prefix) = &args.prefix {
-            warnings.extend(validate::prefix(prefix)?);
         }
         if let (Some(path), false) = (&args.credentials_file, args.dry_run) {
             validate::credentials_path(path, args.force)?;
@@ -99,12 +93,12 @@ impl SetupConfig {
             credentials_file,
             force: args.force,
             reuse_user: args.reuse_user,
-            max_key_attempts: args.max_key_attempts,
-            test_timeout: Duration::from_secs(args.test_timeout),
+            max_key_attempts: args.key_attempts.max,
+            test_timeout: args.test_timeout.duration(),
             skip_test: args.skip_test,
             keep_on_failure: args.keep_on_failure,
             dry_run: args.dry_run,
-            output: args.output,
+            output: args.output.format,
             show_secret: args.show_secret,
         };
         // The commercial partition has the shortest ARNs: a document over the

@@ -73,6 +73,18 @@ pub fn bucket_name(name: &str) -> Result<Option<Warning>> {
     }))
 }
 
+/// Checks what a policy grants: every bucket name and the prefix, if any.
+pub fn grant(buckets: &[String], prefix: Option<&str>) -> Result<Vec<Warning>> {
+    let mut warnings = Vec::new();
+    for bucket in buckets {
+        warnings.extend(bucket_name(bucket)?);
+    }
+    if let Some(prefix) = prefix {
+        warnings.extend(self::prefix(prefix)?);
+    }
+    Ok(warnings)
+}
+
 /// IAM user names: 1 to 64 characters of letters, digits and `_+=,.@-`.
 pub fn user_name(name: &str) -> Result<()> {
     iam_name("IAM user name", name, 64)

@@ -7,15 +7,8 @@ use crate::ui::Ui;
 use crate::validate;
 
 pub fn run(args: &PolicyArgs, ui: &Ui) -> Result<()> {
-    for bucket in &args.buckets {
-        if let Some(warning) = validate::bucket_name(bucket)? {
-            ui.warn(warning.0);
-        }
-    }
-    if let Some(prefix) = &args.prefix {
-        if let Some(warning) = validate::prefix(prefix)? {
-            ui.warn(warning.0);
-        }
+    for warning in validate::grant(&args.buckets, args.prefix.as_deref())? {
+        ui.warn(warning.0);
     }
     let grant = Grant {
         buckets: &args.buckets,

@@ -81,7 +81,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
         buckets: &buckets,
         access: Some(grant.access),
         prefix: grant.prefix.as_deref(),
-        timeout: std::time::Duration::from_secs(args.test_timeout),
+        timeout: args.test_timeout.duration(),
         expected_arn: Some(&user.arn),
     };
     let result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
@@ -94,7 +94,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
             outcome.deleted_keys.push(old.to_owned());
         }
     }
-    print(&outcome, args.output)?;
+    print(&outcome, args.output.format)?;
     result
 }
 
@@ -109,7 +109,7 @@ async fn replace_key(
 ) -> Result<()> {
     let iam = aws.iam();
     let key: NewKey =
-        create_slash_free_key(&iam, &user.name, args.max_key_attempts, ledger).await?;
+        create_slash_free_key(&iam, &user.name, args.key_attempts.max, ledger).await?;
     ui.done(format!(
         "Created access key {} ({} attempts)",
         key.access_key_id, key.attempts

@@ -16,7 +16,7 @@ use crate::{interrupt, runner, wizard};
 /// Runs `setup` and prints its result: the summary, or with `--output json`
 /// one JSON document whether the run succeeded or not.
 pub async fn run(global: &GlobalArgs, args: SetupArgs, ui: &Ui) -> Result<()> {
-    let output = args.output;
+    let output = args.output.format;
     let (report, failure) = match prepare_and_run(global, args, ui).await {
         Ok((report, failure)) => (report, failure),
         Err(err) => (None, Some(err)),

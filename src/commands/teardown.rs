@@ -49,7 +49,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
     };
     ui.say(format!("To delete: {}", outcome.would_remove.join(", ")));
     if args.dry_run {
-        return print(&outcome, args.output);
+        return print(&outcome, args.output.format);
     }
     if !args.yes && !wizard::confirm()? {
         return Err(Error::input("stopped: nothing was deleted"));
@@ -59,7 +59,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
     runner::show_removal(&removal, ui);
     outcome.removed = removal.removed;
     outcome.remaining = removal.remaining;
-    print(&outcome, args.output)?;
+    print(&outcome, args.output.format)?;
     match outcome.remaining.first() {
         Some(left) => Err(Error::aws_plain(
             format!("could not delete {}", left.resource),

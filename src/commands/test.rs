@@ -20,15 +20,8 @@ struct Outcome<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
-    for bucket in &args.buckets {
-        if let Some(warning) = validate::bucket_name(bucket)? {
-            ui.warn(warning.0);
-        }
-    }
-    if let Some(prefix) = &args.prefix {
-        if let Some(warning) = validate::prefix(prefix)? {
-            ui.warn(warning.0);
-        }
+    for warning in validate::grant(&args.buckets, args.prefix.as_deref())? {
+        ui.warn(warning.0);
     }
     let key = credentials_file::read(&args.credentials_file)?;
     if key.secret.expose().contains('/') {
@@ -43,7 +36,7 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         buckets: &buckets,
         access: args.access,
         prefix: args.prefix.as_deref(),
-        timeout: std::time::Duration::from_secs(args.test_timeout),
+        timeout: args.test_timeout.duration(),
         expected_arn: None,
     };
     let report = connection_test::run(&with_key, &plan, ui).await?;
@@ -53,7 +46,7 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         buckets: &buckets,
         connection_test: &report,
     };
-    match args.output {
+    match args.output.format {
         OutputFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&outcome).map_err(anyhow::Error::from)?
