@@ -34,9 +34,8 @@ impl Aws {
         let region = RegionProviderChain::first_try(global.region.clone().map(Region::new))
             .or_default_provider()
             .or_else(Region::from_static(FALLBACK_REGION));
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(region)
-            .timeout_config(
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).region(region).timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(10))
                     .operation_attempt_timeout(Duration::from_secs(30))
@@ -50,30 +49,19 @@ impl Aws {
         }
         let config = loader.load().await;
         let custom_endpoint = config.endpoint_url().is_some();
-        Self {
-            config,
-            custom_endpoint,
-        }
+        Self { config, custom_endpoint }
     }
 
     /// The same configuration, signing with a given access key instead.
     pub fn with_key(&self, access_key_id: &str, secret: &Secret) -> Self {
-        let credentials = Credentials::new(
-            access_key_id,
-            secret.expose(),
-            None,
-            None,
-            "xplenty-s3 new key",
-        );
+        let credentials =
+            Credentials::new(access_key_id, secret.expose(), None, None, "xplenty-s3 new key");
         let config = self
             .config
             .to_builder()
             .credentials_provider(SharedCredentialsProvider::new(credentials))
             .build();
-        Self {
-            config,
-            custom_endpoint: self.custom_endpoint,
-        }
+        Self { config, custom_endpoint: self.custom_endpoint }
     }
 
     pub fn iam(&self) -> aws_sdk_iam::Client {

@@ -181,12 +181,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Bucket Xplenty may use (repeat for several)
-    #[arg(
-        long = "bucket",
-        env = "XPLENTY_S3_BUCKET",
-        value_delimiter = ',',
-        value_name = "NAME"
-    )]
+    #[arg(long = "bucket", env = "XPLENTY_S3_BUCKET", value_delimiter = ',', value_name = "NAME")]
     pub buckets: Vec<String>,
 
     /// What Xplenty may do in the buckets
@@ -290,21 +285,11 @@ pub struct TestArgs {
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// The IAM user whose key to replace (one this tool created)
-    #[arg(
-        long,
-        env = "XPLENTY_S3_USER_NAME",
-        default_value = "xplenty",
-        value_name = "NAME"
-    )]
+    #[arg(long, env = "XPLENTY_S3_USER_NAME", default_value = "xplenty", value_name = "NAME")]
     pub user_name: String,
 
     /// Inline policy that names the buckets to test the new key against
-    #[arg(
-        long,
-        env = "XPLENTY_S3_POLICY_NAME",
-        default_value = "Xplenty",
-        value_name = "NAME"
-    )]
+    #[arg(long, env = "XPLENTY_S3_POLICY_NAME", default_value = "Xplenty", value_name = "NAME")]
     pub policy_name: String,
 
     /// Where to save the new key
@@ -337,12 +322,7 @@ pub struct RotateArgs {
 #[derive(Debug, Args)]
 pub struct TeardownArgs {
     /// The IAM user to delete
-    #[arg(
-        long,
-        env = "XPLENTY_S3_USER_NAME",
-        default_value = "xplenty",
-        value_name = "NAME"
-    )]
+    #[arg(long, env = "XPLENTY_S3_USER_NAME", default_value = "xplenty", value_name = "NAME")]
     pub user_name: String,
 
     /// List what would be deleted; delete nothing

@@ -68,18 +68,10 @@ impl SetupConfig {
                 buckets.push(bucket.clone());
             }
         }
-        let user_name = args
-            .user_name
-            .clone()
-            .unwrap_or_else(|| DEFAULT_USER_NAME.into());
-        let policy_name = args
-            .policy_name
-            .clone()
-            .unwrap_or_else(|| DEFAULT_POLICY_NAME.into());
-        let credentials_file = args
-            .credentials_file
-            .clone()
-            .unwrap_or_else(|| DEFAULT_CREDENTIALS_FILE.into());
+        let user_name = args.user_name.clone().unwrap_or_else(|| DEFAULT_USER_NAME.into());
+        let policy_name = args.policy_name.clone().unwrap_or_else(|| DEFAULT_POLICY_NAME.into());
+        let credentials_file =
+            args.credentials_file.clone().unwrap_or_else(|| DEFAULT_CREDENTIALS_FILE.into());
         if args.credentials_file.is_none() && !args.dry_run {
             validate::credentials_path(&credentials_file, args.force)?;
         }

@@ -19,19 +19,11 @@ pub mod exit {
 pub enum Error {
     /// Bad input or usage, found before any AWS call.
     #[error("{message}")]
-    Input {
-        message: String,
-        hint: Option<String>,
-    },
+    Input { message: String, hint: Option<String> },
 
     /// An AWS call failed; `context` names the call and the resource.
     #[error("{context}: {detail}")]
-    Aws {
-        context: String,
-        detail: String,
-        code: Option<String>,
-        hint: Option<String>,
-    },
+    Aws { context: String, detail: String, code: Option<String>, hint: Option<String> },
 
     /// The new key was created but could not do what it was made for.
     #[error("the connection test with the new key failed: {0}")]
@@ -49,17 +41,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn input(message: impl Into<String>) -> Self {
-        Self::Input {
-            message: message.into(),
-            hint: None,
-        }
+        Self::Input { message: message.into(), hint: None }
     }
 
     pub fn input_with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self::Input {
-            message: message.into(),
-            hint: Some(hint.into()),
-        }
+        Self::Input { message: message.into(), hint: Some(hint.into()) }
     }
 
     /// Wraps an SDK error with the action and resource it concerned.
@@ -75,22 +61,12 @@ impl Error {
             }
             None => None,
         };
-        Self::Aws {
-            context: context.into(),
-            detail: answer.detail,
-            code: answer.code,
-            hint,
-        }
+        Self::Aws { context: context.into(), detail: answer.detail, code: answer.code, hint }
     }
 
     /// An AWS-side failure that is not one SDK error, such as a bound reached.
     pub fn aws_plain(context: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self::Aws {
-            context: context.into(),
-            detail: detail.into(),
-            code: None,
-            hint: None,
-        }
+        Self::Aws { context: context.into(), detail: detail.into(), code: None, hint: None }
     }
 
     /// Replaces the hint of an AWS or input error.
@@ -149,21 +125,14 @@ impl Answer {
         // Some servers answer in a shape the SDK does not parse (an S3-style
         // error from a query API, or an HTML page from a proxy); the code is
         // then read from the body so the message and hint stay useful.
-        let code = err
-            .code()
-            .map(str::to_owned)
-            .or_else(|| err.raw_response().and_then(body_code));
+        let code = err.code().map(str::to_owned).or_else(|| err.raw_response().and_then(body_code));
         let detail = match (&code, err.message(), status) {
             (Some(code), Some(message), _) => format!("{code}: {message}"),
             (Some(code), None, Some(status)) => format!("{code} (HTTP {status})"),
             (None, _, Some(status)) => format!("HTTP {status} without an error code"),
             (_, _, None) => causes(err),
         };
-        Self {
-            code,
-            status,
-            detail,
-        }
+        Self { code, status, detail }
     }
 
     pub fn code_is(&self, codes: &[&str]) -> bool {

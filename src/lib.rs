@@ -54,8 +54,7 @@ fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {
         }
         Command::Man => {
             let page = clap_mangen::Man::new(Cli::command());
-            page.render(&mut std::io::stdout())
-                .map_err(anyhow::Error::from)?;
+            page.render(&mut std::io::stdout()).map_err(anyhow::Error::from)?;
             Ok(())
         }
         Command::Setup(args) => runtime()?.block_on(commands::setup::run(&cli.global, args, ui)),
@@ -68,10 +67,7 @@ fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| {
-            Error::Internal(anyhow::Error::new(err).context("starting the async runtime"))
-        })
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|err| {
+        Error::Internal(anyhow::Error::new(err).context("starting the async runtime"))
+    })
 }

@@ -11,14 +11,8 @@ use tracing_subscriber::filter::{filter_fn, EnvFilter};
 use tracing_subscriber::prelude::*;
 
 /// Crates whose trace events may contain request or response bodies.
-const BODY_LOGGING_TARGETS: [&str; 6] = [
-    "aws_smithy_runtime",
-    "aws_smithy_http",
-    "aws_sdk_",
-    "aws_runtime",
-    "hyper",
-    "h2",
-];
+const BODY_LOGGING_TARGETS: [&str; 6] =
+    ["aws_smithy_runtime", "aws_smithy_http", "aws_sdk_", "aws_runtime", "hyper", "h2"];
 
 pub fn init(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
@@ -34,9 +28,7 @@ pub fn init(verbose: u8, quiet: bool) {
     };
     let no_bodies = filter_fn(|meta| {
         *meta.level() < tracing::Level::TRACE
-            || !BODY_LOGGING_TARGETS
-                .iter()
-                .any(|t| meta.target().starts_with(t))
+            || !BODY_LOGGING_TARGETS.iter().any(|t| meta.target().starts_with(t))
     });
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)

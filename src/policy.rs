@@ -37,12 +37,9 @@ impl Access {
     fn object_actions(self) -> &'static [&'static str] {
         match self {
             Self::ReadOnly => &["s3:GetObject"],
-            Self::ReadWrite => &[
-                "s3:GetObject",
-                "s3:GetObjectAcl",
-                "s3:DeleteObject",
-                "s3:PutObject",
-            ],
+            Self::ReadWrite => {
+                &["s3:GetObject", "s3:GetObjectAcl", "s3:DeleteObject", "s3:PutObject"]
+            }
         }
     }
 }
@@ -135,18 +132,13 @@ pub fn read_grant(document: &str) -> Option<ReadGrant> {
     let strings = |v: &serde_json::Value| -> Vec<String> {
         match v {
             serde_json::Value::String(s) => vec![s.clone()],
-            serde_json::Value::Array(list) => list
-                .iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect(),
+            serde_json::Value::Array(list) => {
+                list.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()
+            }
             _ => Vec::new(),
         }
     };
-    let mut grant = ReadGrant {
-        buckets: Vec::new(),
-        access: Access::ReadOnly,
-        prefix: None,
-    };
+    let mut grant = ReadGrant { buckets: Vec::new(), access: Access::ReadOnly, prefix: None };
     for statement in &statements {
         let actions = strings(&statement["Action"]);
         if actions.iter().any(|a| a == "s3:PutObject") {
@@ -199,12 +191,7 @@ mod tests {
     }
 
     fn grant<'a>(buckets: &'a [String], access: Access) -> Grant<'a> {
-        Grant {
-            buckets,
-            access,
-            prefix: None,
-            partition: "aws",
-        }
+        Grant { buckets, access, prefix: None, partition: "aws" }
     }
 
     #[test]
@@ -263,33 +250,20 @@ mod tests {
     #[test]
     fn the_document_starts_with_its_version() {
         let buckets = vec![String::from("b-1")];
-        assert!(grant(&buckets, Access::ReadOnly)
-            .to_json()
-            .starts_with("{\n  \"Version\""));
+        assert!(grant(&buckets, Access::ReadOnly).to_json().starts_with("{\n  \"Version\""));
     }
 
     #[test]
     fn a_written_grant_reads_back() {
         let buckets = vec![String::from("a-bucket"), String::from("b-bucket")];
-        for (access, prefix) in [
-            (Access::ReadOnly, None),
-            (Access::ReadWrite, Some("team-a/")),
-        ] {
-            let grant = Grant {
-                buckets: &buckets,
-                access,
-                prefix,
-                partition: "aws",
-            };
+        for (access, prefix) in [(Access::ReadOnly, None), (Access::ReadWrite, Some("team-a/"))] {
+            let grant = Grant { buckets: &buckets, access, prefix, partition: "aws" };
             let read = read_grant(&grant.to_compact_json()).unwrap();
             assert_eq!(read.buckets, buckets);
             assert_eq!(read.access, access);
             assert_eq!(read.prefix.as_deref(), prefix);
         }
-        assert_eq!(
-            read_grant(r#"{"Statement":[{"Action":"s3:GetObject","Resource":"*"}]}"#),
-            None
-        );
+        assert_eq!(read_grant(r#"{"Statement":[{"Action":"s3:GetObject","Resource":"*"}]}"#), None);
     }
 
     #[test]
@@ -304,9 +278,6 @@ mod tests {
         let document = grant(few, Access::ReadWrite).to_json();
         assert!(check_size(&document, 0).is_ok());
         let over = USER_INLINE_POLICY_LIMIT - counted_size(&document) + 1;
-        assert!(check_size(&document, over)
-            .unwrap_err()
-            .to_string()
-            .contains("1 over"));
+        assert!(check_size(&document, over).unwrap_err().to_string().contains("1 over"));
     }
 }

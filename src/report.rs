@@ -1,7 +1,5 @@
 //! The result of a `setup` run: one JSON document, or a summary for a person.
 
-use std::fmt::Write as _;
-
 use serde::Serialize;
 
 use crate::config::SetupConfig;
@@ -44,6 +42,11 @@ pub struct ErrorReport {
     pub exit_code: u8,
     pub message: String,
     pub hint: Option<String>,
+}
+
+/// One aligned `label  value` line of the summary.
+fn row(label: &str, value: &str) -> String {
+    format!("  {label:<18} {value}\n")
 }
 
 impl From<&Error> for ErrorReport {
@@ -94,67 +97,54 @@ impl SetupReport {
 
     /// The summary printed on stdout after a successful run.
     pub fn summary(&self) -> String {
-        let mut out = String::new();
-        let names: Vec<&str> = self.buckets.iter().map(|b| b.name.as_str()).collect();
+        [self.headline(), self.created(), self.xplenty_form()].join("\n")
+    }
+
+    fn bucket_names(&self) -> Vec<&str> {
+        self.buckets.iter().map(|b| b.name.as_str()).collect()
+    }
+
+    fn headline(&self) -> String {
         let verb = match self.access {
             Access::ReadOnly => "read",
             Access::ReadWrite => "read and write",
         };
-        let _ = writeln!(out, "Xplenty can now {verb} {}.", names.join(", "));
+        let mut out = format!("Xplenty can now {verb} {}.\n", self.bucket_names().join(", "));
         if let Some(test) = &self.connection_test {
-            let total: u64 = test.checks.iter().map(|c| c.millis).sum();
-            let _ = writeln!(
-                out,
-                "The connection test passed with the new key ({} checks, {}).",
-                test.checks.len(),
-                human_millis(total)
+            let total = human_millis(test.checks.iter().map(|c| c.millis).sum());
+            let count = test.checks.len();
+            out += &format!(
+                "The connection test passed with the new key ({count} checks, {total}).\n"
             );
         }
-        let _ = writeln!(out);
-        let _ = writeln!(out, "Created:");
-        let user = if self.user_created {
-            "IAM user"
-        } else {
-            "IAM user (existing)"
-        };
-        let _ = writeln!(
-            out,
-            "  {user:<18} {}",
-            self.user_arn.as_deref().unwrap_or(&self.user_name)
-        );
-        let _ = writeln!(
-            out,
-            "  {:<18} {} ({} policy)",
-            "inline policy",
-            self.policy_name,
-            self.access.as_str()
-        );
+        out
+    }
+
+    fn created(&self) -> String {
+        let existing = if self.user_created { "" } else { " (existing)" };
+        let user = format!("{}{existing}", self.user_arn.as_deref().unwrap_or(&self.user_name));
+        let policy = format!("{} ({} policy)", self.policy_name, self.access.as_str());
+        let mut out =
+            String::from("Created:\n") + &row("IAM user", &user) + &row("inline policy", &policy);
         if let Some(file) = &self.credentials_file {
-            let _ = writeln!(out, "  {:<18} {file}", "credentials file");
+            out += &row("credentials file", file);
         }
-        let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "In Xplenty: Account settings > Connections > New connection > Amazon S3:"
-        );
-        let _ = writeln!(out, "  {:<18} S3 {}", "Connection name", names.join(" "));
-        let _ = writeln!(
-            out,
-            "  {:<18} {}",
-            "Access key ID",
-            self.access_key_id.as_deref().unwrap_or("-")
-        );
+        out
+    }
+
+    /// The values of Xplenty's "new Amazon S3 connection" form.
+    fn xplenty_form(&self) -> String {
+        let masked = self.masked_secret.clone().unwrap_or_default();
         let secret = match (&self.secret_access_key, &self.credentials_file) {
             (Some(secret), _) => secret.clone(),
-            (None, Some(file)) => format!(
-                "{}  (in {file})",
-                self.masked_secret.as_deref().unwrap_or("-")
-            ),
-            (None, None) => self.masked_secret.clone().unwrap_or_default(),
+            (None, Some(file)) => format!("{masked}  (in {file})"),
+            (None, None) => masked,
         };
-        let _ = writeln!(out, "  {:<18} {secret}", "Secret access key");
-        let _ = writeln!(out, "  {:<18} {}", "Region", self.regions());
-        out
+        String::from("In Xplenty: Account settings > Connections > New connection > Amazon S3:\n")
+            + &row("Connection name", &format!("S3 {}", self.bucket_names().join(" ")))
+            + &row("Access key ID", self.access_key_id.as_deref().unwrap_or("-"))
+            + &row("Secret access key", &secret)
+            + &row("Region", &self.regions())
     }
 
     fn regions(&self) -> String {
@@ -163,11 +153,8 @@ impl SetupReport {
         if regions.len() == 1 {
             return regions[0].to_owned();
         }
-        let per_bucket: Vec<String> = self
-            .buckets
-            .iter()
-            .map(|b| format!("{} for {}", b.region, b.name))
-            .collect();
+        let per_bucket: Vec<String> =
+            self.buckets.iter().map(|b| format!("{} for {}", b.region, b.name)).collect();
         format!("{} (one connection per region)", per_bucket.join(", "))
     }
 }

@@ -13,15 +13,8 @@ use crate::steps::create_access_key::{delete_key, list_keys};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
     User(String),
-    AccessKey {
-        user: String,
-        id: String,
-    },
-    InlinePolicy {
-        user: String,
-        name: String,
-        previous: Option<String>,
-    },
+    AccessKey { user: String, id: String },
+    InlinePolicy { user: String, name: String, previous: Option<String> },
 }
 
 impl Created {
@@ -29,18 +22,10 @@ impl Created {
         match self {
             Self::User(name) => format!("IAM user `{name}`"),
             Self::AccessKey { user, id } => format!("access key {id} of user `{user}`"),
-            Self::InlinePolicy {
-                user,
-                name,
-                previous: None,
-            } => {
+            Self::InlinePolicy { user, name, previous: None } => {
                 format!("inline policy `{name}` of user `{user}`")
             }
-            Self::InlinePolicy {
-                user,
-                name,
-                previous: Some(_),
-            } => {
+            Self::InlinePolicy { user, name, previous: Some(_) } => {
                 format!("inline policy `{name}` of user `{user}` (its previous document)")
             }
         }
@@ -116,32 +101,20 @@ impl Ledger {
 async fn undo(iam: &Client, item: &Created) -> Result<(), Error> {
     match item {
         Created::AccessKey { user, id } => delete_key(iam, user, id).await,
-        Created::InlinePolicy {
-            user,
-            name,
-            previous: None,
-        } => delete_policy(iam, user, name).await,
-        Created::InlinePolicy {
-            user,
-            name,
-            previous: Some(document),
-        } => crate::steps::attach_policy::put_policy(iam, user, name, document).await,
+        Created::InlinePolicy { user, name, previous: None } => {
+            delete_policy(iam, user, name).await
+        }
+        Created::InlinePolicy { user, name, previous: Some(document) } => {
+            crate::steps::attach_policy::put_policy(iam, user, name, document).await
+        }
         Created::User(name) => delete_created_user(iam, name).await,
     }
 }
 
 async fn delete_policy(iam: &Client, user: &str, name: &str) -> Result<(), Error> {
-    iam.delete_user_policy()
-        .user_name(user)
-        .policy_name(name)
-        .send()
-        .await
-        .map_err(|err| {
-            Error::aws(
-                format!("deleting inline policy `{name}` of user `{user}`"),
-                err,
-            )
-        })?;
+    iam.delete_user_policy().user_name(user).policy_name(name).send().await.map_err(|err| {
+        Error::aws(format!("deleting inline policy `{name}` of user `{user}`"), err)
+    })?;
     Ok(())
 }
 

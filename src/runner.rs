@@ -10,10 +10,11 @@ use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::report::SetupReport;
 use crate::rollback::{Created, Ledger, RollbackReport};
+use crate::steps::attach_policy::PolicyPlan;
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
 use crate::steps::create_access_key::{create_slash_free_key, NewKey};
-use crate::steps::create_user::create_user;
+use crate::steps::create_user::{create_user, User};
 use crate::steps::credentials_file::{self, PendingFile, StoredKey};
 use crate::steps::identity::Identity;
 use crate::steps::{attach_policy, bucket_region};
@@ -129,51 +130,56 @@ impl Run<'_> {
         let document = config.grant(&self.identity.partition).to_compact_json();
         policy::check_size(&document, 0)?;
 
-        let user = create_user(&iam, &config.user_name, config.reuse_user).await?;
+        let user = self.user(&iam).await?;
+        let policy = attach_policy::prepare(&iam, &user, &config.policy_name, &document).await?;
+        let key = self.key(&iam, &user).await?;
+        self.policy(&iam, &user, policy).await?;
+
+        self.write_file(&user.name, &key)?;
+        if config.skip_test {
+            self.ui.warn("connection test skipped (--skip-test): the key is untested");
+            return Ok(());
+        }
+        self.test(&key, &user.arn).await
+    }
+
+    async fn user(&mut self, iam: &aws_sdk_iam::Client) -> Result<User> {
+        let user = create_user(iam, &self.config.user_name, self.config.reuse_user).await?;
         if user.created {
             self.ledger.record(Created::User(user.name.clone()));
             self.ui.done(format!("Created IAM user {}", user.name));
         } else {
-            self.ui
-                .done(format!("Using existing IAM user {}", user.name));
+            self.ui.done(format!("Using existing IAM user {}", user.name));
         }
         self.report.user_arn = Some(user.arn.clone());
         self.report.user_created = user.created;
         interrupt::check()?;
+        Ok(user)
+    }
 
-        let policy_plan =
-            attach_policy::prepare(&iam, &user, &config.policy_name, &document).await?;
-        let key =
-            create_slash_free_key(&iam, &user.name, config.max_key_attempts, &mut self.ledger)
-                .await?;
-        self.ui.done(format!(
-            "Created access key {} ({} {})",
-            key.access_key_id,
-            key.attempts,
-            if key.attempts == 1 {
-                "attempt"
-            } else {
-                "attempts, rejecting secrets with `/`"
-            }
-        ));
-        self.report.record_key(&key, config.show_secret);
+    async fn key(&mut self, iam: &aws_sdk_iam::Client, user: &User) -> Result<NewKey> {
+        let attempts = self.config.max_key_attempts;
+        let key = create_slash_free_key(iam, &user.name, attempts, &mut self.ledger).await?;
+        let tries = match key.attempts {
+            1 => String::from("1 attempt"),
+            n => format!("{n} attempts, rejecting secrets with `/`"),
+        };
+        self.ui.done(format!("Created access key {} ({tries})", key.access_key_id));
+        self.report.record_key(&key, self.config.show_secret);
         interrupt::check()?;
+        Ok(key)
+    }
 
-        attach_policy::attach_policy(&iam, &user, policy_plan, &mut self.ledger).await?;
-        self.ui.done(format!(
-            "Attached {} policy {}",
-            config.access.as_str(),
-            config.policy_name
-        ));
-        interrupt::check()?;
-
-        self.write_file(&user.name, &key)?;
-        if config.skip_test {
-            self.ui
-                .warn("connection test skipped (--skip-test): the key is untested");
-            return Ok(());
-        }
-        self.test(&key, &user.arn).await
+    async fn policy(
+        &mut self,
+        iam: &aws_sdk_iam::Client,
+        user: &User,
+        plan: PolicyPlan,
+    ) -> Result<()> {
+        attach_policy::attach_policy(iam, user, plan, &mut self.ledger).await?;
+        let access = self.config.access.as_str();
+        self.ui.done(format!("Attached {access} policy {}", self.config.policy_name));
+        interrupt::check()
     }
 
     fn write_file(&mut self, user: &str, key: &NewKey) -> Result<()> {
@@ -208,8 +214,7 @@ impl Run<'_> {
     fn commit(&mut self) -> Result<()> {
         if let Some(pending) = self.pending.take() {
             let path = pending.commit()?;
-            self.ui
-                .done(format!("Saved {} (mode 0600)", path.display()));
+            self.ui.done(format!("Saved {} (mode 0600)", path.display()));
             self.report.credentials_file = Some(path.display().to_string());
         }
         Ok(())
@@ -221,8 +226,7 @@ impl Run<'_> {
         let keep = self.config.keep_on_failure && !matches!(err, Error::Interrupted);
         if keep {
             if let Err(commit_err) = self.commit() {
-                self.ui
-                    .warn(format!("the credentials file was not saved: {commit_err}"));
+                self.ui.warn(format!("the credentials file was not saved: {commit_err}"));
             }
             self.report.kept = self.ledger.items().iter().map(Created::describe).collect();
             for item in &self.report.kept {

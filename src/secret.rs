@@ -23,11 +23,7 @@ impl Secret {
     /// The secret with all but its last four characters hidden, for a summary
     /// on screen that lets a person match it against the file.
     pub fn masked(&self) -> String {
-        let tail: String = self
-            .0
-            .chars()
-            .skip(self.0.chars().count().saturating_sub(4))
-            .collect();
+        let tail: String = self.0.chars().skip(self.0.chars().count().saturating_sub(4)).collect();
         format!("****************{tail}")
     }
 }

@@ -29,10 +29,7 @@ impl Ui {
         };
         console::set_colors_enabled_stderr(colour);
         console::set_colors_enabled(colour && std::io::stdout().is_terminal());
-        Self {
-            quiet: global.quiet,
-            terminal,
-        }
+        Self { quiet: global.quiet, terminal }
     }
 
     /// A finished step: `✓ Created IAM user xplenty`.

@@ -25,14 +25,10 @@ pub fn bucket_name(name: &str) -> Result<Option<Warning>> {
     let broken = |rule: &str| Err(Error::input(format!("bucket name `{name}` {rule}")));
 
     if name.contains('_') {
-        return broken(&format!(
-            "contains `_`, which Xplenty cannot use: {HADOOP_URI_WHY}"
-        ));
+        return broken(&format!("contains `_`, which Xplenty cannot use: {HADOOP_URI_WHY}"));
     }
     if name.ends_with('-') {
-        return broken(&format!(
-            "ends with `-`, which Xplenty cannot use: {HADOOP_URI_WHY}"
-        ));
+        return broken(&format!("ends with `-`, which Xplenty cannot use: {HADOOP_URI_WHY}"));
     }
     if !(3..=63).contains(&name.len()) {
         return broken("must be 3 to 63 characters long (AWS bucket naming rules)");
@@ -127,10 +123,7 @@ pub fn prefix(prefix: &str) -> Result<Option<Warning>> {
     if prefix.len() > 1024 {
         return broken("is longer than 1,024 bytes, the longest S3 key");
     }
-    if let Some(c) = prefix
-        .chars()
-        .find(|c| ['*', '?'].contains(c) || c.is_control())
-    {
+    if let Some(c) = prefix.chars().find(|c| ['*', '?'].contains(c) || c.is_control()) {
         return broken(&format!(
             "contains {c:?}: in an IAM policy resource it would be a wildcard or invalid"
         ));
@@ -219,10 +212,7 @@ mod tests {
         ];
         for (name, expected) in cases {
             let got = message(bucket_name(name));
-            assert!(
-                got.contains(expected),
-                "{name}: expected {expected:?}, got {got:?}"
-            );
+            assert!(got.contains(expected), "{name}: expected {expected:?}, got {got:?}");
         }
     }
 
@@ -272,15 +262,9 @@ mod tests {
         ];
         for (prefix_value, expected) in cases {
             let got = message(prefix(prefix_value));
-            assert!(
-                got.contains(expected),
-                "{prefix_value:?}: expected {expected:?}, got {got:?}"
-            );
+            assert!(got.contains(expected), "{prefix_value:?}: expected {expected:?}, got {got:?}");
         }
-        assert!(
-            prefix("exports").unwrap().is_some(),
-            "a prefix without `/` warns"
-        );
+        assert!(prefix("exports").unwrap().is_some(), "a prefix without `/` warns");
     }
 
     #[test]
@@ -298,10 +282,7 @@ mod tests {
         ];
         for (path, expected) in cases {
             let got = message(credentials_path(&path, false));
-            assert!(
-                got.contains(expected),
-                "{path:?}: expected {expected:?}, got {got:?}"
-            );
+            assert!(got.contains(expected), "{path:?}: expected {expected:?}, got {got:?}");
         }
     }
 }

@@ -32,10 +32,8 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
         args.buckets.push(ask_bucket(&theme, &offered)?);
     }
     if args.access.is_none() {
-        let choices = [
-            "read-only   list and read objects",
-            "read-write  also write and delete objects",
-        ];
+        let choices =
+            ["read-only   list and read objects", "read-write  also write and delete objects"];
         let picked = Select::with_theme(&theme)
             .with_prompt("What may Xplenty do in the bucket?")
             .items(&choices)
@@ -45,12 +43,8 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
         args.access = Some([Access::ReadOnly, Access::ReadWrite][picked]);
     }
     if args.user_name.is_none() {
-        args.user_name = Some(ask_text(
-            &theme,
-            "IAM user name",
-            DEFAULT_USER_NAME,
-            validate::user_name,
-        )?);
+        args.user_name =
+            Some(ask_text(&theme, "IAM user name", DEFAULT_USER_NAME, validate::user_name)?);
     }
     if args.policy_name.is_none() {
         args.policy_name = Some(ask_text(
@@ -62,12 +56,9 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
     }
     if args.credentials_file.is_none() {
         let force = args.force;
-        let path = ask_text(
-            &theme,
-            "Save credentials.csv as",
-            DEFAULT_CREDENTIALS_FILE,
-            |p| validate::credentials_path(&PathBuf::from(p), force),
-        )?;
+        let path = ask_text(&theme, "Save credentials.csv as", DEFAULT_CREDENTIALS_FILE, |p| {
+            validate::credentials_path(&PathBuf::from(p), force)
+        })?;
         args.credentials_file = Some(path.into());
     }
     Ok(())
@@ -76,11 +67,7 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
 /// The buckets the admin credentials can see; none when listing is refused.
 async fn list_buckets(aws: &Aws) -> Vec<String> {
     match aws.s3(aws.home_region()).list_buckets().send().await {
-        Ok(out) => out
-            .buckets()
-            .iter()
-            .filter_map(|b| b.name().map(str::to_owned))
-            .collect(),
+        Ok(out) => out.buckets().iter().filter_map(|b| b.name().map(str::to_owned)).collect(),
         Err(err) => {
             tracing::info!(error = %crate::error::Answer::of(&err).detail, "cannot list buckets");
             Vec::new()
@@ -102,9 +89,7 @@ fn ask_bucket(theme: &ColorfulTheme, offered: &[String]) -> Result<String> {
             return Ok(name.clone());
         }
     }
-    ask_text(theme, "Bucket name", "", |name| {
-        validate::bucket_name(name).map(drop)
-    })
+    ask_text(theme, "Bucket name", "", |name| validate::bucket_name(name).map(drop))
 }
 
 fn ask_text(
@@ -126,26 +111,13 @@ fn ask_text(
 /// What `setup` is about to do, for confirmation and for `--dry-run`.
 pub fn plan(config: &SetupConfig, identity: &Identity, buckets: &[Bucket]) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Plan, in account {} as {}:",
-        identity.account, identity.arn
-    );
-    let located: Vec<String> = buckets
-        .iter()
-        .map(|b| format!("{} ({})", b.name, b.region))
-        .collect();
+    let _ = writeln!(out, "Plan, in account {} as {}:", identity.account, identity.arn);
+    let located: Vec<String> =
+        buckets.iter().map(|b| format!("{} ({})", b.name, b.region)).collect();
     let _ = writeln!(out, "  buckets: {}", located.join(", "));
-    let user = if config.reuse_user {
-        "create (or reuse)"
-    } else {
-        "create"
-    };
-    let _ = writeln!(
-        out,
-        "  1. {user} IAM user `{}`, tagged {TAG_KEY}={TAG_VALUE}",
-        config.user_name
-    );
+    let user = if config.reuse_user { "create (or reuse)" } else { "create" };
+    let _ =
+        writeln!(out, "  1. {user} IAM user `{}`, tagged {TAG_KEY}={TAG_VALUE}", config.user_name);
     let _ = writeln!(
         out,
         "  2. create an access key whose secret has no `/` (at most {} tries)",
@@ -160,11 +132,7 @@ pub fn plan(config: &SetupConfig, identity: &Identity, buckets: &[Bucket]) -> St
     for line in config.grant(&identity.partition).to_json().lines() {
         let _ = writeln!(out, "       {line}");
     }
-    let _ = writeln!(
-        out,
-        "  4. save {} (mode 0600)",
-        config.credentials_file.display()
-    );
+    let _ = writeln!(out, "  4. save {} (mode 0600)", config.credentials_file.display());
     if config.skip_test {
         let _ = writeln!(out, "  5. (no connection test: --skip-test)");
     } else {

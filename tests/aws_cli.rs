@@ -47,41 +47,21 @@ async fn aws_cli_imports_the_credentials_file_and_lists_the_bucket() {
             .unwrap()
     };
     let import = aws(&["configure", "import", "--csv", "file://credentials.csv"]);
-    assert!(
-        import.status.success(),
-        "import: {}",
-        String::from_utf8_lossy(&import.stderr)
-    );
+    assert!(import.status.success(), "import: {}", String::from_utf8_lossy(&import.stderr));
 
     // `aws s3 ls` sends `delimiter=/`, and moto re-encodes such query
     // values when it checks a signature, so it refuses the listing whatever
     // the key. `s3api list-objects-v2` sends no such value.
-    let endpoint = [
-        "--profile",
-        user.as_str(),
-        "--endpoint-url",
-        session.endpoint.as_str(),
-    ];
-    let listing = aws(&[
-        &["s3api", "list-objects-v2", "--bucket", &bucket][..],
-        &endpoint,
-    ]
-    .concat());
+    let endpoint = ["--profile", user.as_str(), "--endpoint-url", session.endpoint.as_str()];
+    let listing =
+        aws(&[&["s3api", "list-objects-v2", "--bucket", &bucket][..], &endpoint].concat());
     let stdout = String::from_utf8_lossy(&listing.stdout);
-    assert!(
-        listing.status.success(),
-        "list: {}",
-        String::from_utf8_lossy(&listing.stderr)
-    );
+    assert!(listing.status.success(), "list: {}", String::from_utf8_lossy(&listing.stderr));
     assert!(stdout.contains("exports/day-1.csv"), "{stdout}");
 
     let object = format!("s3://{bucket}/exports/day-1.csv");
     let read = aws(&[&["s3", "cp", &object, "-"][..], &endpoint].concat());
-    assert!(
-        read.status.success(),
-        "read: {}",
-        String::from_utf8_lossy(&read.stderr)
-    );
+    assert!(read.status.success(), "read: {}", String::from_utf8_lossy(&read.stderr));
     assert_eq!(String::from_utf8_lossy(&read.stdout), "a\n");
 
     let upload = format!("s3://{bucket}/stolen.csv");

@@ -57,46 +57,23 @@ async fn a_persistent_failure_at_any_creating_call_leaves_nothing_behind() {
 
         let run = session.run(&setup_args(&bucket, &user));
         run.assert_code(code);
-        assert!(
-            user_state(&user).await.is_none(),
-            "{action}: the user is gone"
-        );
+        assert!(user_state(&user).await.is_none(), "{action}: the user is gone");
         assert_eq!(
             std::fs::read_to_string(session.path("credentials.csv")).unwrap(),
             OLD_FILE,
             "{action}"
         );
-        assert!(
-            stray_files(&session).is_empty(),
-            "{action}: {:?}",
-            stray_files(&session)
-        );
+        assert!(stray_files(&session).is_empty(), "{action}: {:?}", stray_files(&session));
         let report = run.json();
-        assert!(
-            report["error"]["message"].as_str().unwrap().len() > 10,
-            "{action}: {report}"
-        );
+        assert!(report["error"]["message"].as_str().unwrap().len() > 10, "{action}: {report}");
         if action != "CreateUser" {
             let removed = report["rolled_back"].to_string();
-            assert!(
-                removed.contains(&format!("IAM user `{user}`")),
-                "{action}: {removed}"
-            );
-            assert!(
-                run.stderr.contains("Removed IAM user"),
-                "{action}: {}",
-                run.stderr
-            );
+            assert!(removed.contains(&format!("IAM user `{user}`")), "{action}: {removed}");
+            assert!(run.stderr.contains("Removed IAM user"), "{action}: {}", run.stderr);
         }
     }
     // The one object the failed DeleteObject could not remove is named, not hidden.
-    let left = moto()
-        .s3()
-        .list_objects_v2()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
+    let left = moto().s3().list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert!(left.contents().len() <= 2, "{:?}", left.contents());
 }
 
@@ -115,12 +92,8 @@ async fn one_transient_failure_on_any_call_is_retried() {
         "DeleteObject",
         "HeadObject",
     ];
-    let kinds = [
-        FaultKind::Status(500),
-        FaultKind::Status(503),
-        FaultKind::Throttle,
-        FaultKind::Drop,
-    ];
+    let kinds =
+        [FaultKind::Status(500), FaultKind::Status(503), FaultKind::Throttle, FaultKind::Drop];
     for (i, action) in actions.iter().enumerate() {
         let kind = kinds[i % kinds.len()];
         let proxy = Proxy::start(&moto().endpoint);
@@ -130,11 +103,7 @@ async fn one_transient_failure_on_any_call_is_retried() {
         let run = session.run(&setup_args(&bucket, &user));
         run.assert_code(0);
         let calls = proxy.calls().iter().filter(|c| c == action).count();
-        assert!(
-            calls >= 2,
-            "{action} ({kind:?}) was retried: {:?}",
-            proxy.calls()
-        );
+        assert!(calls >= 2, "{action} ({kind:?}) was retried: {:?}", proxy.calls());
         assert_eq!(user_state(&user).await.unwrap().keys.len(), 1, "{action}");
     }
 }
@@ -175,42 +144,23 @@ async fn a_key_inactive_for_5_seconds_is_waited_for_and_the_pending_file_is_priv
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let waited = report["connection_test"]["checks"][0]["millis"]
-        .as_u64()
-        .unwrap();
-    assert!(
-        waited >= 5000,
-        "the key check waited for activation: {waited} ms"
-    );
-    eprintln!(
-        "waited {} ms beyond the 5 s the key was inactive",
-        waited - 5000
-    );
+    let waited = report["connection_test"]["checks"][0]["millis"].as_u64().unwrap();
+    assert!(waited >= 5000, "the key check waited for activation: {waited} ms");
+    eprintln!("waited {} ms beyond the 5 s the key was inactive", waited - 5000);
     assert!(
         waited < 5000 + 2500,
         "the poll noticed the key soon after it became active: {waited} ms"
     );
 
-    assert!(
-        !temp_modes.is_empty(),
-        "the pending credentials file was seen during the test"
-    );
+    assert!(!temp_modes.is_empty(), "the pending credentials file was seen during the test");
     for (name, mode) in temp_modes {
         assert!(name.starts_with(".credentials-"), "{name}");
         assert_eq!(mode, 0o600, "{name} is private while it is written");
     }
     assert_eq!(
-        std::fs::metadata(session.path("credentials.csv"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
+        std::fs::metadata(session.path("credentials.csv")).unwrap().permissions().mode() & 0o777,
         0o600
     );
 }
@@ -225,33 +175,19 @@ async fn a_failing_rollback_says_exactly_what_remains() {
     let user = unique("stuck");
     let run = session.run(&setup_args(&bucket, &user));
     run.assert_code(3);
+    assert!(run.stderr.contains(&format!("Could not remove IAM user `{user}`")), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains(&format!("Could not remove IAM user `{user}`")),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains(&format!("xplenty-s3 teardown --user-name {user}")),
+        run.stderr.contains(&format!("xplenty-s3 teardown --user-name {user}")),
         "{}",
         run.stderr
     );
     let report = run.json();
-    assert!(
-        report["remaining"][0]["resource"]
-            .as_str()
-            .unwrap()
-            .contains(&user),
-        "{report}"
-    );
+    assert!(report["remaining"][0]["resource"].as_str().unwrap().contains(&user), "{report}");
     assert!(
         report["rolled_back"].to_string().contains("access key"),
         "the key was removed: {report}"
     );
-    let state = user_state(&user)
-        .await
-        .expect("the user really remains, as reported");
+    let state = user_state(&user).await.expect("the user really remains, as reported");
     assert!(state.keys.is_empty());
 }
 
@@ -280,11 +216,7 @@ async fn no_secret_aws_returned_reaches_stdout_or_stderr_at_trace_level() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         output.push_str(&String::from_utf8_lossy(&out.stdout));
         output.push_str(&String::from_utf8_lossy(&out.stderr));
     }
@@ -298,21 +230,14 @@ async fn no_secret_aws_returned_reaches_stdout_or_stderr_at_trace_level() {
     for secret in secrets {
         assert!(!output.contains(&secret), "a secret reached the output");
     }
-    assert!(
-        !output.contains(&moto().admin_secret),
-        "nor did the admin secret"
-    );
+    assert!(!output.contains(&moto().admin_secret), "nor did the admin secret");
 }
 
 #[tokio::test]
 async fn sigint_while_a_key_is_being_created_leaves_nothing() {
     let bucket = bucket_with(REGION, &[]).await;
     let proxy = Proxy::start(&moto().endpoint);
-    proxy.fail_always(
-        "CreateAccessKey",
-        1,
-        FaultKind::Delay(Duration::from_secs(2)),
-    );
+    proxy.fail_always("CreateAccessKey", 1, FaultKind::Delay(Duration::from_secs(2)));
     let session = Session::through(&proxy);
     let user = unique("ctrl-c");
     let mut run = Watched::start(session.command(&[
@@ -352,21 +277,11 @@ async fn keep_on_failure_keeps_the_work_and_says_how_to_remove_it() {
     assert_eq!(state.keys.len(), 1);
     assert_eq!(state.policies, vec!["Xplenty".to_owned()]);
     let (id, _) = read_credentials(&session.path("credentials.csv"));
-    assert_eq!(
-        state.keys,
-        vec![id],
-        "the kept key is saved, so it can be used or removed"
-    );
+    assert_eq!(state.keys, vec![id], "the kept key is saved, so it can be used or removed");
     assert!(
-        run.stderr
-            .contains(&format!("xplenty-s3 teardown --user-name {user}")),
+        run.stderr.contains(&format!("xplenty-s3 teardown --user-name {user}")),
         "{}",
         run.stderr
     );
-    assert_eq!(
-        run.json()["kept"].as_array().unwrap().len(),
-        3,
-        "{}",
-        run.stdout
-    );
+    assert_eq!(run.json()["kept"].as_array().unwrap().len(), 3, "{}", run.stdout);
 }

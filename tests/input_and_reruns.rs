@@ -45,105 +45,33 @@ fn invalid_inputs_exit_2_naming_the_rule_without_calling_aws() {
         .into_iter()
         .map(|(bucket, rule)| (format!("--bucket={bucket}"), rule))
         .collect();
-    let mut cases: Vec<(Vec<&str>, &str)> = bucket_args
-        .iter()
-        .map(|(arg, rule)| (vec![arg.as_str()], *rule))
-        .collect();
+    let mut cases: Vec<(Vec<&str>, &str)> =
+        bucket_args.iter().map(|(arg, rule)| (vec![arg.as_str()], *rule)).collect();
     cases.extend([
-        (
-            vec!["--bucket", "ok-bucket", "--user-name", ""],
-            "1 to 64 characters",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--user-name", &long_user],
-            "1 to 64 characters",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--user-name", "x/y"],
-            "contains `/`",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--user-name", "a b"],
-            "contains ` `",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--user-name", "naïve"],
-            "contains `ï`",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--policy-name", ""],
-            "1 to 128 characters",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--policy-name", &long_policy],
-            "1 to 128 characters",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--policy-name", "a:b"],
-            "contains `:`",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--policy-name", "p*"],
-            "contains `*`",
-        ),
+        (vec!["--bucket", "ok-bucket", "--user-name", ""], "1 to 64 characters"),
+        (vec!["--bucket", "ok-bucket", "--user-name", &long_user], "1 to 64 characters"),
+        (vec!["--bucket", "ok-bucket", "--user-name", "x/y"], "contains `/`"),
+        (vec!["--bucket", "ok-bucket", "--user-name", "a b"], "contains ` `"),
+        (vec!["--bucket", "ok-bucket", "--user-name", "naïve"], "contains `ï`"),
+        (vec!["--bucket", "ok-bucket", "--policy-name", ""], "1 to 128 characters"),
+        (vec!["--bucket", "ok-bucket", "--policy-name", &long_policy], "1 to 128 characters"),
+        (vec!["--bucket", "ok-bucket", "--policy-name", "a:b"], "contains `:`"),
+        (vec!["--bucket", "ok-bucket", "--policy-name", "p*"], "contains `*`"),
         (vec!["--bucket", "ok-bucket", "--prefix", ""], "is empty"),
-        (
-            vec!["--bucket", "ok-bucket", "--prefix", "/exports/"],
-            "starts with `/`",
-        ),
+        (vec!["--bucket", "ok-bucket", "--prefix", "/exports/"], "starts with `/`"),
         (vec!["--bucket", "ok-bucket", "--prefix", "a*/"], "wildcard"),
         (vec!["--bucket", "ok-bucket", "--prefix", "a?/"], "wildcard"),
-        (
-            vec!["--bucket", "ok-bucket", "--prefix", "${aws:username}/"],
-            "policy variable",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--credentials-file", "."],
-            "is a folder",
-        ),
-        (
-            vec![
-                "--bucket",
-                "ok-bucket",
-                "--credentials-file",
-                "missing/c.csv",
-            ],
-            "does not exist",
-        ),
-        (
-            vec![
-                "--bucket",
-                "ok-bucket",
-                "--credentials-file",
-                "existing.csv",
-            ],
-            "already exists",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--skip-test", "--keep-on-failure"],
-            "cannot be used with",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--dry-run", "--force"],
-            "cannot be used with",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--dry-run", "--show-secret"],
-            "cannot be used with",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--max-key-attempts", "0"],
-            "--max-key-attempts",
-        ),
-        (
-            vec!["--bucket", "ok-bucket", "--test-timeout", "0"],
-            "--test-timeout",
-        ),
+        (vec!["--bucket", "ok-bucket", "--prefix", "${aws:username}/"], "policy variable"),
+        (vec!["--bucket", "ok-bucket", "--credentials-file", "."], "is a folder"),
+        (vec!["--bucket", "ok-bucket", "--credentials-file", "missing/c.csv"], "does not exist"),
+        (vec!["--bucket", "ok-bucket", "--credentials-file", "existing.csv"], "already exists"),
+        (vec!["--bucket", "ok-bucket", "--skip-test", "--keep-on-failure"], "cannot be used with"),
+        (vec!["--bucket", "ok-bucket", "--dry-run", "--force"], "cannot be used with"),
+        (vec!["--bucket", "ok-bucket", "--dry-run", "--show-secret"], "cannot be used with"),
+        (vec!["--bucket", "ok-bucket", "--max-key-attempts", "0"], "--max-key-attempts"),
+        (vec!["--bucket", "ok-bucket", "--test-timeout", "0"], "--test-timeout"),
         (vec!["--bucket", "ok-bucket", "--output", "xml"], "--output"),
-        (
-            vec!["--bucket", "ok-bucket", "--no-such-flag"],
-            "--no-such-flag",
-        ),
+        (vec!["--bucket", "ok-bucket", "--no-such-flag"], "--no-such-flag"),
     ]);
     assert!(cases.len() >= 40, "{} cases", cases.len());
     for (args, rule) in cases {
@@ -151,17 +79,10 @@ fn invalid_inputs_exit_2_naming_the_rule_without_calling_aws() {
         full.extend(&args);
         let run = offline(&session, &full);
         assert_eq!(run.code, 2, "{args:?}\n{}", run.stderr);
-        assert!(
-            run.stderr.contains(rule),
-            "{args:?}: expected {rule:?} in\n{}",
-            run.stderr
-        );
+        assert!(run.stderr.contains(rule), "{args:?}: expected {rule:?} in\n{}", run.stderr);
         assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
     }
-    assert_eq!(
-        std::fs::read_to_string(session.path("existing.csv")).unwrap(),
-        "keep me"
-    );
+    assert_eq!(std::fs::read_to_string(session.path("existing.csv")).unwrap(), "keep me");
 }
 
 #[test]
@@ -169,25 +90,10 @@ fn valid_edge_cases_pass_validation() {
     let session = Session::new();
     let run = offline(
         &session,
-        &[
-            "setup",
-            "--no-input",
-            "--access",
-            "read-only",
-            "--bucket",
-            "logs.example.com",
-        ],
+        &["setup", "--no-input", "--access", "read-only", "--bucket", "logs.example.com"],
     );
-    assert_eq!(
-        run.code, 3,
-        "validation passed, then the network failed: {}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("TLS"),
-        "the dotted-name warning is shown: {}",
-        run.stderr
-    );
+    assert_eq!(run.code, 3, "validation passed, then the network failed: {}", run.stderr);
+    assert!(run.stderr.contains("TLS"), "the dotted-name warning is shown: {}", run.stderr);
     let run = offline(
         &session,
         &[
@@ -228,47 +134,23 @@ async fn an_existing_user_is_an_error_unless_reused() {
     second.extend(["--bucket", &bucket, "--user-name", &user]);
     let run = session.run(&second);
     run.assert_code(3);
-    assert!(
-        run.stderr.contains("--reuse-user") && run.stderr.contains("rotate"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(
-        user_state(&user).await.unwrap().keys.len(),
-        1,
-        "nothing added"
-    );
+    assert!(run.stderr.contains("--reuse-user") && run.stderr.contains("rotate"), "{}", run.stderr);
+    assert_eq!(user_state(&user).await.unwrap().keys.len(), 1, "nothing added");
     assert!(!session.path("second.csv").exists());
 
     second.push("--reuse-user");
     session.run(&second).assert_code(0);
     let state = user_state(&user).await.unwrap();
     assert_eq!(state.keys.len(), 2, "the reused user got a second key");
-    assert_eq!(
-        state.policies,
-        vec!["Xplenty".to_owned()],
-        "the policy was replaced, not added"
-    );
+    assert_eq!(state.policies, vec!["Xplenty".to_owned()], "the policy was replaced, not added");
 
     let mut third = args("third.csv");
     third.extend(["--bucket", &bucket, "--user-name", &user, "--reuse-user"]);
     let run = session.run(&third);
     run.assert_code(3);
-    assert!(
-        run.stderr.contains("already holds two access keys"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("days ago"),
-        "the keys are listed with their age: {}",
-        run.stderr
-    );
-    assert_eq!(
-        user_state(&user).await.unwrap().keys,
-        state.keys,
-        "no key was deleted"
-    );
+    assert!(run.stderr.contains("already holds two access keys"), "{}", run.stderr);
+    assert!(run.stderr.contains("days ago"), "the keys are listed with their age: {}", run.stderr);
+    assert_eq!(user_state(&user).await.unwrap().keys, state.keys, "no key was deleted");
 }
 
 #[tokio::test]
@@ -277,9 +159,8 @@ async fn a_reused_user_with_large_policies_is_refused_before_the_policy_is_sent(
     let user = unique("crowded");
     let iam = moto().iam();
     iam.create_user().user_name(&user).send().await.unwrap();
-    let resources: Vec<String> = (0..48)
-        .map(|i| format!("\"arn:aws:s3:::some-other-bucket-{i:02}/*\""))
-        .collect();
+    let resources: Vec<String> =
+        (0..48).map(|i| format!("\"arn:aws:s3:::some-other-bucket-{i:02}/*\"")).collect();
     let big = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"s3:GetObject","Resource":[{}]}}]}}"#,
         resources.join(",")
@@ -306,19 +187,8 @@ async fn a_reused_user_with_large_policies_is_refused_before_the_policy_is_sent(
         "--skip-test",
     ]);
     run.assert_code(2);
-    assert!(
-        run.stderr.contains("over IAM's limit of 2048"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("over IAM's limit of 2048"), "{}", run.stderr);
     let state = user_state(&user).await.unwrap();
-    assert_eq!(
-        state.policies,
-        vec!["other".to_owned()],
-        "no policy was added"
-    );
-    assert!(
-        state.keys.is_empty(),
-        "the key created for the run was removed"
-    );
+    assert_eq!(state.policies, vec!["other".to_owned()], "no policy was added");
+    assert!(state.keys.is_empty(), "the key created for the run was removed");
 }

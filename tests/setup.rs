@@ -12,12 +12,7 @@ fn seed_policy(access: &str, bucket: &str) -> serde_json::Value {
         "read-only" => (json!(["s3:ListBucket"]), json!(["s3:GetObject"])),
         _ => (
             json!(["s3:ListBucket", "s3:GetBucketAcl"]),
-            json!([
-                "s3:GetObject",
-                "s3:GetObjectAcl",
-                "s3:DeleteObject",
-                "s3:PutObject"
-            ]),
+            json!(["s3:GetObject", "s3:GetObjectAcl", "s3:DeleteObject", "s3:PutObject"]),
         ),
     };
     json!({
@@ -48,72 +43,31 @@ async fn read_only_scripted_setup_leaves_a_working_read_only_key() {
     run.assert_code(0);
 
     let state = user_state(&user).await.expect("the user exists");
-    assert!(
-        state
-            .tags
-            .contains(&("managed-by".into(), "xplenty-s3".into())),
-        "{:?}",
-        state.tags
-    );
+    assert!(state.tags.contains(&("managed-by".into(), "xplenty-s3".into())), "{:?}", state.tags);
     assert_eq!(state.keys.len(), 1, "exactly one key");
     assert_eq!(state.policies, vec!["Xplenty".to_owned()]);
-    assert_eq!(
-        inline_policy(&user, "Xplenty").await,
-        seed_policy("read-only", &bucket)
-    );
+    assert_eq!(inline_policy(&user, "Xplenty").await, seed_policy("read-only", &bucket));
 
     let file = session.path("credentials.csv");
     let bytes = std::fs::read(&file).unwrap();
     let text = String::from_utf8(bytes.clone()).unwrap();
-    assert!(
-        text.starts_with("User Name,Access Key Id,Secret Access Key\n"),
-        "{text:?}"
-    );
+    assert!(text.starts_with("User Name,Access Key Id,Secret Access Key\n"), "{text:?}");
     assert!(!bytes.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
     assert!(text.ends_with('\n') && !text.contains('\r'));
-    assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     let (id, secret) = read_credentials(&file);
     assert_eq!(state.keys, vec![id.clone()]);
     assert!(!secret.contains('/'), "the secret is slash-free");
-    assert!(
-        !run.stdout.contains(&secret) && !run.stderr.contains(&secret),
-        "secret not printed"
-    );
-    assert!(
-        run.stdout.contains(&id),
-        "the summary names the key id:\n{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("Region") && run.stdout.contains(REGION),
-        "{}",
-        run.stdout
-    );
+    assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret), "secret not printed");
+    assert!(run.stdout.contains(&id), "the summary names the key id:\n{}", run.stdout);
+    assert!(run.stdout.contains("Region") && run.stdout.contains(REGION), "{}", run.stdout);
 
     let s3 = moto().s3_with(&id, &secret, REGION);
     let listed = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert_eq!(listed.contents().len(), 1, "no test object left behind");
-    let object = s3
-        .get_object()
-        .bucket(&bucket)
-        .key("data/input.csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        object.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"a,b\n1,2\n"
-    );
-    let put = s3
-        .put_object()
-        .bucket(&bucket)
-        .key("new")
-        .body(b"x".to_vec().into())
-        .send()
-        .await;
+    let object = s3.get_object().bucket(&bucket).key("data/input.csv").send().await.unwrap();
+    assert_eq!(object.body.collect().await.unwrap().into_bytes().as_ref(), b"a,b\n1,2\n");
+    let put = s3.put_object().bucket(&bucket).key("new").body(b"x".to_vec().into()).send().await;
     assert_eq!(error_code(put).as_deref(), Some("AccessDenied"));
 }
 
@@ -142,10 +96,7 @@ async fn read_write_scripted_setup_can_write_and_leaves_no_test_object() {
     assert_eq!(report["user_created"], true);
     assert_eq!(report["access"], "read-write");
     assert_eq!(report["secret_access_key"], serde_json::Value::Null);
-    assert_eq!(
-        report["buckets"],
-        json!([{ "name": bucket, "region": REGION }])
-    );
+    assert_eq!(report["buckets"], json!([{ "name": bucket, "region": REGION }]));
     assert_eq!(report["connection_test"]["passed"], true);
     let checks: Vec<&str> = report["connection_test"]["checks"]
         .as_array()
@@ -154,14 +105,8 @@ async fn read_write_scripted_setup_can_write_and_leaves_no_test_object() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(checks.iter().any(|c| c.starts_with("write ")), "{checks:?}");
-    assert!(
-        checks.iter().any(|c| c.starts_with("confirm deleted ")),
-        "{checks:?}"
-    );
-    assert_eq!(
-        inline_policy(&user, "Xplenty").await,
-        seed_policy("read-write", &bucket)
-    );
+    assert!(checks.iter().any(|c| c.starts_with("confirm deleted ")), "{checks:?}");
+    assert_eq!(inline_policy(&user, "Xplenty").await, seed_policy("read-write", &bucket));
 
     let (id, secret) = read_credentials(&session.path("credentials.csv"));
     assert_eq!(report["access_key_id"], id);
@@ -173,30 +118,10 @@ async fn read_write_scripted_setup_can_write_and_leaves_no_test_object() {
         .send()
         .await
         .unwrap();
-    let read = s3
-        .get_object()
-        .bucket(&bucket)
-        .key("out/result.csv")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        read.body.collect().await.unwrap().into_bytes().as_ref(),
-        b"ok"
-    );
-    s3.delete_object()
-        .bucket(&bucket)
-        .key("out/result.csv")
-        .send()
-        .await
-        .unwrap();
-    let left = moto()
-        .s3()
-        .list_objects_v2()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
+    let read = s3.get_object().bucket(&bucket).key("out/result.csv").send().await.unwrap();
+    assert_eq!(read.body.collect().await.unwrap().into_bytes().as_ref(), b"ok");
+    s3.delete_object().bucket(&bucket).key("out/result.csv").send().await.unwrap();
+    let left = moto().s3().list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert!(
         left.contents().is_empty(),
         "the connection test object is gone: {:?}",
@@ -227,17 +152,10 @@ async fn keys_with_a_slash_are_replaced_until_one_is_slash_free() {
         run.assert_code(0);
         let (id, secret) = read_credentials(&session.path("credentials.csv"));
         assert!(!secret.contains('/') && !id.contains('/'));
-        assert_eq!(
-            user_state(&user).await.unwrap().keys,
-            vec![id],
-            "one key per user"
-        );
+        assert_eq!(user_state(&user).await.unwrap().keys, vec![id], "one key per user");
         attempts.push(run.json()["key_attempts"].as_u64().unwrap());
     }
-    assert!(
-        attempts.iter().any(|a| *a > 1),
-        "some run rejected a key: {attempts:?}"
-    );
+    assert!(attempts.iter().any(|a| *a > 1), "some run rejected a key: {attempts:?}");
 }
 
 #[tokio::test]
@@ -256,12 +174,7 @@ async fn a_bucket_that_does_not_exist_stops_before_anything_is_created() {
         "--no-input",
     ]);
     assert_ne!(run.code, 0);
-    assert!(
-        run.stderr
-            .contains(&format!("bucket `{missing}` does not exist")),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&format!("bucket `{missing}` does not exist")), "{}", run.stderr);
     assert!(user_state(&user).await.is_none(), "no user was created");
     assert!(!session.path("credentials.csv").exists());
 }

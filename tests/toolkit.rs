@@ -5,14 +5,7 @@ mod common;
 use common::*;
 
 async fn setup(session: &Session, bucket: &str, user: &str, extra: &[&str]) -> Run {
-    let mut args = vec![
-        "setup",
-        "--bucket",
-        bucket,
-        "--user-name",
-        user,
-        "--no-input",
-    ];
+    let mut args = vec!["setup", "--bucket", bucket, "--user-name", user, "--no-input"];
     args.extend_from_slice(extra);
     if !extra.contains(&"--access") {
         args.extend_from_slice(&["--access", "read-only"]);
@@ -29,10 +22,7 @@ async fn test_accepts_every_console_layout_and_fails_once_the_key_is_deleted() {
     let (id, secret) = read_credentials(&session.path("credentials.csv"));
 
     let layouts = [
-        (
-            "three.csv",
-            format!("User Name,Access Key Id,Secret Access Key\n{user},{id},{secret}\n"),
-        ),
+        ("three.csv", format!("User Name,Access Key Id,Secret Access Key\n{user},{id},{secret}\n")),
         (
             "five.csv",
             format!(
@@ -40,10 +30,7 @@ async fn test_accepts_every_console_layout_and_fails_once_the_key_is_deleted() {
              {user},,{id},{secret},https://123456789012.signin.aws.amazon.com/console\r\n"
             ),
         ),
-        (
-            "two.csv",
-            format!("\u{feff}Access key ID,Secret access key\r\n{id},{secret}\r\n"),
-        ),
+        ("two.csv", format!("\u{feff}Access key ID,Secret access key\r\n{id},{secret}\r\n")),
     ];
     for (name, text) in &layouts {
         std::fs::write(session.path(name), text).unwrap();
@@ -61,30 +48,13 @@ async fn test_accepts_every_console_layout_and_fails_once_the_key_is_deleted() {
         assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
     }
 
-    moto()
-        .iam()
-        .delete_access_key()
-        .user_name(&user)
-        .access_key_id(&id)
-        .send()
-        .await
-        .unwrap();
-    let run = session.run(&[
-        "test",
-        "--bucket",
-        &bucket,
-        "--test-timeout",
-        "2",
-        "--output",
-        "json",
-    ]);
+    moto().iam().delete_access_key().user_name(&user).access_key_id(&id).send().await.unwrap();
+    let run =
+        session.run(&["test", "--bucket", &bucket, "--test-timeout", "2", "--output", "json"]);
     run.assert_code(4);
     let report = run.json();
     assert_eq!(report["connection_test"]["passed"], false);
-    let error = report["connection_test"]["checks"][0]["error"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let error = report["connection_test"]["checks"][0]["error"].as_str().unwrap().to_owned();
     assert!(error.contains("not active"), "{error}");
     assert!(run.stderr.contains("not active"), "{}", run.stderr);
 }
@@ -94,19 +64,10 @@ async fn rotate_replaces_the_key_and_keeps_the_old_one_when_the_new_one_fails() 
     let bucket = bucket_with(REGION, &[("in.csv", "1\n")]).await;
     let user = unique("rotated");
     let session = Session::new();
-    setup(&session, &bucket, &user, &["--access", "read-write"])
-        .await
-        .assert_code(0);
+    setup(&session, &bucket, &user, &["--access", "read-write"]).await.assert_code(0);
     let (old_id, _) = read_credentials(&session.path("credentials.csv"));
 
-    let run = session.run(&[
-        "rotate",
-        "--user-name",
-        &user,
-        "--force",
-        "--output",
-        "json",
-    ]);
+    let run = session.run(&["rotate", "--user-name", &user, "--force", "--output", "json"]);
     run.assert_code(0);
     let (new_id, new_secret) = read_credentials(&session.path("credentials.csv"));
     assert_ne!(new_id, old_id);
@@ -124,25 +85,10 @@ async fn rotate_replaces_the_key_and_keeps_the_old_one_when_the_new_one_fails() 
     // An explicit deny makes every new key fail its test.
     deny_s3(&user).await;
     let before = std::fs::read(session.path("credentials.csv")).unwrap();
-    let run = session.run(&[
-        "rotate",
-        "--user-name",
-        &user,
-        "--force",
-        "--test-timeout",
-        "2",
-    ]);
+    let run = session.run(&["rotate", "--user-name", &user, "--force", "--test-timeout", "2"]);
     run.assert_code(4);
-    assert_eq!(
-        user_state(&user).await.unwrap().keys,
-        vec![new_id],
-        "only the old key is left"
-    );
-    assert_eq!(
-        std::fs::read(session.path("credentials.csv")).unwrap(),
-        before,
-        "file untouched"
-    );
+    assert_eq!(user_state(&user).await.unwrap().keys, vec![new_id], "only the old key is left");
+    assert_eq!(std::fs::read(session.path("credentials.csv")).unwrap(), before, "file untouched");
     assert!(run.stderr.contains("Removed access key"), "{}", run.stderr);
 }
 
@@ -151,9 +97,7 @@ async fn teardown_removes_a_user_of_this_tool_and_refuses_others() {
     let bucket = bucket_with(REGION, &[]).await;
     let user = unique("doomed");
     let session = Session::new();
-    setup(&session, &bucket, &user, &["--skip-test"])
-        .await
-        .assert_code(0);
+    setup(&session, &bucket, &user, &["--skip-test"]).await.assert_code(0);
 
     let run = session.run(&["teardown", "--user-name", &user]);
     run.assert_code(2);
@@ -165,69 +109,35 @@ async fn teardown_removes_a_user_of_this_tool_and_refuses_others() {
         "{}",
         run.stdout
     );
-    assert!(
-        user_state(&user).await.is_some(),
-        "a dry run deletes nothing"
-    );
+    assert!(user_state(&user).await.is_some(), "a dry run deletes nothing");
 
-    session
-        .run(&["teardown", "--user-name", &user, "--yes"])
-        .assert_code(0);
+    session.run(&["teardown", "--user-name", &user, "--yes"]).assert_code(0);
     assert!(user_state(&user).await.is_none(), "the user is gone");
 
     let foreign = unique("foreign");
-    moto()
-        .iam()
-        .create_user()
-        .user_name(&foreign)
-        .send()
-        .await
-        .unwrap();
+    moto().iam().create_user().user_name(&foreign).send().await.unwrap();
     let run = session.run(&["teardown", "--user-name", &foreign, "--yes"]);
     run.assert_code(3);
-    assert!(
-        run.stderr.contains("not created by xplenty-s3"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        user_state(&foreign).await.is_some(),
-        "a foreign user is kept"
-    );
+    assert!(run.stderr.contains("not created by xplenty-s3"), "{}", run.stderr);
+    assert!(user_state(&foreign).await.is_some(), "a foreign user is kept");
 }
 
 #[tokio::test]
 async fn a_prefix_confines_the_key_to_its_keys() {
     // moto cannot check signatures of query values with `/` (such as a
     // prefix `team-a/` in ListObjectsV2), so this prefix has none.
-    let bucket = bucket_with(
-        REGION,
-        &[("team-a-data.csv", "mine\n"), ("other.csv", "theirs\n")],
-    )
-    .await;
+    let bucket =
+        bucket_with(REGION, &[("team-a-data.csv", "mine\n"), ("other.csv", "theirs\n")]).await;
     let user = unique("prefixed");
     let session = Session::new();
-    let run = setup(
-        &session,
-        &bucket,
-        &user,
-        &["--access", "read-write", "--prefix", "team-a-"],
-    )
-    .await;
+    let run =
+        setup(&session, &bucket, &user, &["--access", "read-write", "--prefix", "team-a-"]).await;
     run.assert_code(0);
-    assert!(
-        run.stderr.contains("does not end with `/`"),
-        "the prefix warning is shown"
-    );
+    assert!(run.stderr.contains("does not end with `/`"), "the prefix warning is shown");
 
     let (id, secret) = read_credentials(&session.path("credentials.csv"));
     let s3 = moto().s3_with(&id, &secret, REGION);
-    s3.get_object()
-        .bucket(&bucket)
-        .key("team-a-data.csv")
-        .send()
-        .await
-        .unwrap();
+    s3.get_object().bucket(&bucket).key("team-a-data.csv").send().await.unwrap();
     s3.put_object()
         .bucket(&bucket)
         .key("team-a-new.csv")
@@ -235,12 +145,7 @@ async fn a_prefix_confines_the_key_to_its_keys() {
         .send()
         .await
         .unwrap();
-    let read = s3
-        .get_object()
-        .bucket(&bucket)
-        .key("other.csv")
-        .send()
-        .await;
+    let read = s3.get_object().bucket(&bucket).key("other.csv").send().await;
     assert_eq!(error_code(read).as_deref(), Some("AccessDenied"));
     let write = s3
         .put_object()
@@ -259,11 +164,7 @@ async fn dry_run_shows_the_policy_and_changes_nothing() {
     let session = Session::new();
     let run = setup(&session, &bucket, &user, &["--dry-run"]).await;
     run.assert_code(0);
-    assert!(
-        run.stdout.contains(&format!("arn:aws:s3:::{bucket}/*")),
-        "{}",
-        run.stdout
-    );
+    assert!(run.stdout.contains(&format!("arn:aws:s3:::{bucket}/*")), "{}", run.stdout);
     assert!(run.stdout.contains("does not exist yet"), "{}", run.stdout);
     assert!(user_state(&user).await.is_none());
     assert!(!session.path("credentials.csv").exists());
@@ -274,13 +175,7 @@ async fn a_bucket_in_another_region_is_reported_and_signed_for_its_region() {
     let bucket = bucket_with("eu-central-1", &[("x.csv", "1\n")]).await;
     let proxy = common::proxy::Proxy::start(&moto().endpoint);
     let session = Session::through(&proxy);
-    let run = setup(
-        &session,
-        &bucket,
-        &unique("regional"),
-        &["--output", "json"],
-    )
-    .await;
+    let run = setup(&session, &bucket, &unique("regional"), &["--output", "json"]).await;
     run.assert_code(0);
     assert_eq!(run.json()["buckets"][0]["region"], "eu-central-1");
     for action in ["ListObjectsV2", "GetObject", "PutObject"] {
@@ -300,9 +195,7 @@ async fn a_bucket_in_another_region_is_reported_and_signed_for_its_region() {
     let run = setup(&text, &bucket, &unique("regional"), &[]).await;
     run.assert_code(0);
     assert!(
-        run.stdout
-            .lines()
-            .any(|l| l.contains("Region") && l.contains("eu-central-1")),
+        run.stdout.lines().any(|l| l.contains("Region") && l.contains("eu-central-1")),
         "{}",
         run.stdout
     );
@@ -339,11 +232,7 @@ async fn admin_credentials_come_from_a_named_profile() {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(user_state(&user).await.is_some());
 }
 
@@ -355,9 +244,5 @@ fn completions_and_man_page_are_generated() {
     assert!(run.stdout.contains("xplenty-s3") && run.stdout.contains("teardown"));
     let run = session.run(&["man"]);
     run.assert_code(0);
-    assert!(
-        run.stdout.starts_with(".ie") || run.stdout.contains(".TH"),
-        "{}",
-        &run.stdout[..200]
-    );
+    assert!(run.stdout.starts_with(".ie") || run.stdout.contains(".TH"), "{}", &run.stdout[..200]);
 }

@@ -8,8 +8,7 @@ use rexpect::session::{spawn_command, PtySession};
 
 /// Waits for `prompt`, then types `keys`.
 fn answer(pty: &mut PtySession, prompt: &str, keys: &str) {
-    pty.exp_string(prompt)
-        .unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
+    pty.exp_string(prompt).unwrap_or_else(|e| panic!("waiting for {prompt:?}: {e}"));
     pty.send(keys).unwrap();
     pty.flush().unwrap();
 }
@@ -34,35 +33,17 @@ async fn the_wizard_asks_shows_the_plan_and_sets_up_read_only_access() {
     pty.exp_string("Secret access key").unwrap();
     let rest = pty.exp_eof().unwrap();
     assert!(rest.contains("Region"), "{rest}");
-    assert!(matches!(
-        pty.process().wait().unwrap(),
-        WaitStatus::Exited(_, 0)
-    ));
+    assert!(matches!(pty.process().wait().unwrap(), WaitStatus::Exited(_, 0)));
 
-    let state = user_state(&user)
-        .await
-        .expect("the wizard created the user");
-    assert!(state
-        .tags
-        .contains(&("managed-by".into(), "xplenty-s3".into())));
+    let state = user_state(&user).await.expect("the wizard created the user");
+    assert!(state.tags.contains(&("managed-by".into(), "xplenty-s3".into())));
     assert_eq!(state.keys.len(), 1);
     assert_eq!(state.policies, vec!["Xplenty".to_owned()]);
     let (id, secret) = read_credentials(&session.path("credentials.csv"));
     assert_eq!(state.keys, vec![id.clone()]);
     assert!(!secret.contains('/'));
     let s3 = moto().s3_with(&id, &secret, REGION);
-    s3.get_object()
-        .bucket(&bucket)
-        .key("report.csv")
-        .send()
-        .await
-        .unwrap();
-    let put = s3
-        .put_object()
-        .bucket(&bucket)
-        .key("new")
-        .body(b"x".to_vec().into())
-        .send()
-        .await;
+    s3.get_object().bucket(&bucket).key("report.csv").send().await.unwrap();
+    let put = s3.put_object().bucket(&bucket).key("new").body(b"x".to_vec().into()).send().await;
     assert_eq!(error_code(put).as_deref(), Some("AccessDenied"));
 }

@@ -5,12 +5,13 @@
 //! at every moment. If the new key fails, it is removed and the old key and
 //! file stay as they were.
 
+use aws_sdk_iam::types::AccessKeyMetadata;
 use serde::Serialize;
 
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, RotateArgs};
 use crate::error::{Error, Result};
-use crate::policy::read_grant;
+use crate::policy::{read_grant, ReadGrant};
 use crate::rollback::Ledger;
 use crate::steps::attach_policy::policy_document;
 use crate::steps::connection_test::{TestPlan, TestReport};
@@ -42,40 +43,12 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     let aws = Aws::load(global).await;
     let iam = aws.iam();
     let user = managed_user(&iam, &args.user_name, false).await?;
-    let old_keys = list_keys(&iam, &user.name).await?;
-    if old_keys.len() >= 2 {
-        let listing: Vec<String> = old_keys.iter().map(describe_key).collect();
-        return Err(Error::aws_plain(
-            format!(
-                "user `{}` already holds two access keys, IAM's limit",
-                user.name
-            ),
-            "a new key cannot be created next to them",
-        )
-        .with_hint(format!(
-            "delete the one Xplenty no longer uses, then run rotate again:\n  {}\n  \
-             aws iam delete-access-key --user-name {} --access-key-id ID",
-            listing.join("\n  "),
-            user.name
-        )));
-    }
-    let document = policy_document(&iam, &user.name, &args.policy_name).await?;
-    let grant = read_grant(&document).ok_or_else(|| {
-        Error::aws_plain(
-            format!(
-                "inline policy `{}` of user `{}` grants no bucket",
-                args.policy_name, user.name
-            ),
-            "there is nothing to test the new key against",
-        )
-    })?;
+    let old_keys = replaceable_keys(&iam, &user).await?;
+    let grant = granted(&iam, &user, &args.policy_name).await?;
     let buckets = runner::locate_buckets(&aws, &grant.buckets, ui).await?;
 
     interrupt::listen();
-    let mut outcome = Outcome {
-        user_name: user.name.clone(),
-        ..Outcome::default()
-    };
+    let mut outcome = Outcome { user_name: user.name.clone(), ..Outcome::default() };
     let mut ledger = Ledger::default();
     let plan = TestPlan {
         buckets: &buckets,
@@ -98,6 +71,40 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     result
 }
 
+/// The user's current key (at most one): a second one would exceed IAM's
+/// limit of two once the new key exists.
+async fn replaceable_keys(
+    iam: &aws_sdk_iam::Client,
+    user: &User,
+) -> Result<Vec<AccessKeyMetadata>> {
+    let keys = list_keys(iam, &user.name).await?;
+    if keys.len() < 2 {
+        return Ok(keys);
+    }
+    let listing: Vec<String> = keys.iter().map(describe_key).collect();
+    Err(Error::aws_plain(
+        format!("user `{}` already holds two access keys, IAM's limit", user.name),
+        "a new key cannot be created next to them",
+    )
+    .with_hint(format!(
+        "delete the one Xplenty no longer uses, then run rotate again:\n  {}\n  \
+         aws iam delete-access-key --user-name {} --access-key-id ID",
+        listing.join("\n  "),
+        user.name
+    )))
+}
+
+/// What the user's policy grants: the buckets and access to test.
+async fn granted(iam: &aws_sdk_iam::Client, user: &User, policy: &str) -> Result<ReadGrant> {
+    let document = policy_document(iam, &user.name, policy).await?;
+    read_grant(&document).ok_or_else(|| {
+        Error::aws_plain(
+            format!("inline policy `{policy}` of user `{}` grants no bucket", user.name),
+            "there is nothing to test the new key against",
+        )
+    })
+}
+
 async fn replace_key(
     aws: &Aws,
     user: &User,
@@ -110,10 +117,7 @@ async fn replace_key(
     let iam = aws.iam();
     let key: NewKey =
         create_slash_free_key(&iam, &user.name, args.key_attempts.max, ledger).await?;
-    ui.done(format!(
-        "Created access key {} ({} attempts)",
-        key.access_key_id, key.attempts
-    ));
+    ui.done(format!("Created access key {} ({} attempts)", key.access_key_id, key.attempts));
     outcome.access_key_id = Some(key.access_key_id.clone());
     outcome.key_attempts = key.attempts;
     interrupt::check()?;
@@ -138,16 +142,12 @@ async fn replace_key(
 
 fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
     match format {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?
-        ),
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?)
+        }
         OutputFormat::Text => {
             if let (Some(id), Some(file)) = (&outcome.access_key_id, &outcome.credentials_file) {
-                println!(
-                    "User {} now has one key, {id}, saved in {file}.",
-                    outcome.user_name
-                );
+                println!("User {} now has one key, {id}, saved in {file}.", outcome.user_name);
                 println!("Paste it into Xplenty's S3 connection; the old key is deleted.");
             }
         }

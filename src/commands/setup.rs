@@ -70,10 +70,7 @@ async fn dry_run(
     };
     println!("IAM user `{}` {verdict}.", config.user_name);
     if file_exists {
-        println!(
-            "{} exists and would be replaced (--force).",
-            config.credentials_file.display()
-        );
+        println!("{} exists and would be replaced (--force).", config.credentials_file.display());
     }
     println!("Dry run: nothing was created.");
     Ok(())
@@ -106,10 +103,7 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
     for warning in warnings.iter().filter(|w| !early_warnings.contains(w)) {
         ui.warn(&warning.0);
     }
-    ui.done(format!(
-        "Signed in to account {} as {}",
-        identity.account, identity.arn
-    ));
+    ui.done(format!("Signed in to account {} as {}", identity.account, identity.arn));
 
     let buckets = runner::locate_buckets(&aws, &config.buckets, ui).await?;
     if config.dry_run {

@@ -61,10 +61,9 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
     outcome.remaining = removal.remaining;
     print(&outcome, args.output.format)?;
     match outcome.remaining.first() {
-        Some(left) => Err(Error::aws_plain(
-            format!("could not delete {}", left.resource),
-            left.error.clone(),
-        )),
+        Some(left) => {
+            Err(Error::aws_plain(format!("could not delete {}", left.resource), left.error.clone()))
+        }
         None => Ok(()),
     }
 }
@@ -74,12 +73,10 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
 async fn contents(iam: &aws_sdk_iam::Client, user: &str) -> Result<Ledger> {
     let mut ledger = Ledger::default();
     ledger.record(Created::User(user.to_owned()));
-    let policies = iam
-        .list_user_policies()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|err| Error::aws(format!("listing the inline policies of user `{user}`"), err))?;
+    let policies =
+        iam.list_user_policies().user_name(user).send().await.map_err(|err| {
+            Error::aws(format!("listing the inline policies of user `{user}`"), err)
+        })?;
     for name in policies.policy_names() {
         ledger.record(Created::InlinePolicy {
             user: user.to_owned(),
@@ -89,10 +86,7 @@ async fn contents(iam: &aws_sdk_iam::Client, user: &str) -> Result<Ledger> {
     }
     for key in list_keys(iam, user).await? {
         if let Some(id) = key.access_key_id() {
-            ledger.record(Created::AccessKey {
-                user: user.to_owned(),
-                id: id.to_owned(),
-            });
+            ledger.record(Created::AccessKey { user: user.to_owned(), id: id.to_owned() });
         }
     }
     Ok(ledger)
@@ -100,10 +94,9 @@ async fn contents(iam: &aws_sdk_iam::Client, user: &str) -> Result<Ledger> {
 
 fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
     match format {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?
-        ),
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?)
+        }
         OutputFormat::Text if outcome.dry_run => {
             println!("Would delete: {}", outcome.would_remove.join(", "))
         }

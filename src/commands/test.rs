@@ -28,9 +28,7 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         ui.warn("the secret contains `/`, which Xplenty cannot use: run `xplenty-s3 rotate`");
     }
 
-    let with_key = Aws::load(global)
-        .await
-        .with_key(&key.access_key_id, &key.secret);
+    let with_key = Aws::load(global).await.with_key(&key.access_key_id, &key.secret);
     let buckets = runner::locate_buckets(&with_key, &args.buckets, ui).await?;
     let plan = TestPlan {
         buckets: &buckets,
@@ -47,10 +45,9 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         connection_test: &report,
     };
     match args.output.format {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&outcome).map_err(anyhow::Error::from)?
-        ),
+        OutputFormat::Json => {
+            println!("{}", serde_json::to_string_pretty(&outcome).map_err(anyhow::Error::from)?)
+        }
         OutputFormat::Text if report.passed => {
             println!(
                 "The connection test passed for key {} ({} checks).",

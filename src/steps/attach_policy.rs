@@ -33,11 +33,7 @@ pub async fn prepare(iam: &Client, user: &User, name: &str, document: &str) -> R
         policy::check_size(document, others)?;
         previous
     };
-    Ok(PolicyPlan {
-        name: name.to_owned(),
-        document: document.to_owned(),
-        previous,
-    })
+    Ok(PolicyPlan { name: name.to_owned(), document: document.to_owned(), previous })
 }
 
 /// Attaches the prepared policy to `user`.
@@ -64,10 +60,7 @@ pub async fn put_policy(iam: &Client, user: &str, name: &str, document: &str) ->
         .send()
         .await
         .map_err(|err| {
-            Error::aws(
-                format!("attaching inline policy `{name}` to user `{user}`"),
-                err,
-            )
+            Error::aws(format!("attaching inline policy `{name}` to user `{user}`"), err)
         })?;
     Ok(())
 }
@@ -79,12 +72,10 @@ async fn existing_policies(
     user: &str,
     name: &str,
 ) -> Result<(Option<String>, usize)> {
-    let listed = iam
-        .list_user_policies()
-        .user_name(user)
-        .send()
-        .await
-        .map_err(|err| Error::aws(format!("listing the inline policies of user `{user}`"), err))?;
+    let listed =
+        iam.list_user_policies().user_name(user).send().await.map_err(|err| {
+            Error::aws(format!("listing the inline policies of user `{user}`"), err)
+        })?;
     let mut previous = None;
     let mut others = 0;
     for policy_name in listed.policy_names() {
@@ -100,19 +91,9 @@ async fn existing_policies(
 
 /// The document of one inline policy. IAM returns it URL-encoded.
 pub async fn policy_document(iam: &Client, user: &str, name: &str) -> Result<String> {
-    let out = iam
-        .get_user_policy()
-        .user_name(user)
-        .policy_name(name)
-        .send()
-        .await
-        .map_err(|err| {
-            Error::aws(
-                format!("reading inline policy `{name}` of user `{user}`"),
-                err,
-            )
+    let out =
+        iam.get_user_policy().user_name(user).policy_name(name).send().await.map_err(|err| {
+            Error::aws(format!("reading inline policy `{name}` of user `{user}`"), err)
         })?;
-    Ok(percent_decode_str(out.policy_document())
-        .decode_utf8_lossy()
-        .into_owned())
+    Ok(percent_decode_str(out.policy_document()).decode_utf8_lossy().into_owned())
 }

@@ -21,10 +21,7 @@ pub struct Bucket {
 /// Looks up the region of `name`, with a warning when the admin credentials
 /// may not list it (the new key is then checked by the connection test).
 pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warning>)> {
-    let bucket = |region: &str| Bucket {
-        name: name.to_owned(),
-        region: region.to_owned(),
-    };
+    let bucket = |region: &str| Bucket { name: name.to_owned(), region: region.to_owned() };
     let err = match s3.head_bucket().bucket(name).send().await {
         Ok(out) => {
             let region = out.bucket_region().unwrap_or(crate::aws::FALLBACK_REGION);
@@ -38,9 +35,7 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
         ));
     }
     let status = err.raw_response().map(|r| r.status().as_u16());
-    let header = err
-        .raw_response()
-        .and_then(|r| r.headers().get(REGION_HEADER));
+    let header = err.raw_response().and_then(|r| r.headers().get(REGION_HEADER));
     match (header, status) {
         (Some(region), Some(403)) => {
             let warning = Warning(format!(
@@ -51,18 +46,12 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
         }
         (Some(region), _) => Ok((bucket(region), None)),
         (None, Some(403)) => {
-            let region = s3
-                .config()
-                .region()
-                .map_or(crate::aws::FALLBACK_REGION, |r| r.as_ref());
+            let region = s3.config().region().map_or(crate::aws::FALLBACK_REGION, |r| r.as_ref());
             let warning = Warning(format!(
                 "bucket `{name}`: access denied and no region in the answer; assuming {region}"
             ));
             Ok((bucket(region), Some(warning)))
         }
-        (None, _) => Err(Error::aws(
-            format!("finding the region of bucket `{name}`"),
-            err,
-        )),
+        (None, _) => Err(Error::aws(format!("finding the region of bucket `{name}`"), err)),
     }
 }

@@ -121,10 +121,7 @@ struct Backoff {
 
 impl Backoff {
     fn new(bound: Duration) -> Self {
-        Self {
-            delay: Duration::from_millis(100),
-            deadline: Instant::now() + bound,
-        }
+        Self { delay: Duration::from_millis(100), deadline: Instant::now() + bound }
     }
 
     /// Waits before the next try; `false` once the deadline has passed.
@@ -163,25 +160,13 @@ async fn run_checks(
         let started = Instant::now();
         let listed = list(&s3, bucket, plan.prefix, plan.timeout).await?;
         let first = listed.as_ref().ok().cloned().flatten();
-        if !record(
-            checks,
-            ui,
-            &format!("list {}", bucket.name),
-            started,
-            listed.map(drop),
-        ) {
+        if !record(checks, ui, &format!("list {}", bucket.name), started, listed.map(drop)) {
             return Ok(false);
         }
         if let Some((object, size)) = first {
             let started = Instant::now();
             let outcome = read_first_byte(&s3, &bucket.name, &object, size).await;
-            if !record(
-                checks,
-                ui,
-                &format!("read {}/{object}", bucket.name),
-                started,
-                outcome,
-            ) {
+            if !record(checks, ui, &format!("read {}/{object}", bucket.name), started, outcome) {
                 return Ok(false);
             }
         }
@@ -211,12 +196,7 @@ fn record(
         Ok(()) => ui.done(format!("{name} ({})", human_millis(millis))),
         Err(error) => ui.failed(format!("{name} ({}): {error}", human_millis(millis))),
     }
-    checks.push(Check {
-        name: name.to_owned(),
-        ok,
-        millis,
-        error: outcome.err(),
-    });
+    checks.push(Check { name: name.to_owned(), ok, millis, error: outcome.err() });
     ok
 }
 
@@ -284,10 +264,7 @@ async fn list(
         let err = match request.send().await {
             Ok(out) => {
                 let first = out.contents().first().map(|o| {
-                    (
-                        o.key().unwrap_or_default().to_owned(),
-                        o.size().unwrap_or_default(),
-                    )
+                    (o.key().unwrap_or_default().to_owned(), o.size().unwrap_or_default())
                 });
                 return Ok(Ok(first));
             }
@@ -318,22 +295,13 @@ async fn read_first_byte(
         .send()
         .await
         .map_err(|err| Answer::of(&err).explain(true))?;
-    out.body
-        .collect()
-        .await
-        .map_err(|err| format!("reading the object failed: {err}"))?;
+    out.body.collect().await.map_err(|err| format!("reading the object failed: {err}"))?;
     Ok(())
 }
 
 fn test_object_key(prefix: Option<&str>) -> String {
-    let random: String = std::iter::repeat_with(fastrand::alphanumeric)
-        .take(12)
-        .collect();
-    format!(
-        "{}{TEST_OBJECT_PREFIX}{}",
-        prefix.unwrap_or_default(),
-        random.to_lowercase()
-    )
+    let random: String = std::iter::repeat_with(fastrand::alphanumeric).take(12).collect();
+    format!("{}{TEST_OBJECT_PREFIX}{}", prefix.unwrap_or_default(), random.to_lowercase())
 }
 
 /// Writes a test object, reads it back, deletes it and confirms it is gone.
@@ -346,10 +314,7 @@ async fn write_cycle(
     checks: &mut Vec<Check>,
 ) -> Result<bool> {
     let object = test_object_key(prefix);
-    let body = format!(
-        "written by xplenty-s3 to test Xplenty's access to {}\n",
-        bucket.name
-    );
+    let body = format!("written by xplenty-s3 to test Xplenty's access to {}\n", bucket.name);
     let name = |what: &str| format!("{what} {}/{object}", bucket.name);
 
     let started = Instant::now();
@@ -363,31 +328,16 @@ async fn write_cycle(
     let read_ok = record(checks, ui, &name("read back"), started, read_back);
 
     let started = Instant::now();
-    let deleted = s3
-        .delete_object()
-        .bucket(&bucket.name)
-        .key(&object)
-        .send()
-        .await
-        .map(drop)
-        .map_err(|err| {
-            format!(
-                "{} The test object is left behind.",
-                Answer::of(&err).explain(true)
-            )
-        });
+    let deleted =
+        s3.delete_object().bucket(&bucket.name).key(&object).send().await.map(drop).map_err(
+            |err| format!("{} The test object is left behind.", Answer::of(&err).explain(true)),
+        );
     if !record(checks, ui, &name("delete"), started, deleted) || !read_ok {
         return Ok(false);
     }
 
     let started = Instant::now();
-    let gone = match s3
-        .head_object()
-        .bucket(&bucket.name)
-        .key(&object)
-        .send()
-        .await
-    {
+    let gone = match s3.head_object().bucket(&bucket.name).key(&object).send().await {
         Err(err) if Answer::of(&err).is_not_found() => Ok(()),
         Err(err) => Err(Answer::of(&err).explain(true)),
         Ok(_) => Err(String::from("the object still exists after it was deleted")),
@@ -435,17 +385,11 @@ async fn read_back(
         .send()
         .await
         .map_err(|err| Answer::of(&err).explain(true))?;
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|err| format!("reading it failed: {err}"))?;
+    let bytes = out.body.collect().await.map_err(|err| format!("reading it failed: {err}"))?;
     if bytes.into_bytes() == expected.as_bytes() {
         Ok(())
     } else {
-        Err(String::from(
-            "the object read back differs from what was written",
-        ))
+        Err(String::from("the object read back differs from what was written"))
     }
 }
 
@@ -469,22 +413,10 @@ async fn write_refused(
         .await;
     let outcome = match sent {
         Err(err) if Answer::of(&err).is_access_denied() => Ok(()),
-        Err(err) => Err(format!(
-            "expected AccessDenied, got: {}",
-            Answer::of(&err).explain(true)
-        )),
+        Err(err) => Err(format!("expected AccessDenied, got: {}", Answer::of(&err).explain(true))),
         Ok(_) => {
-            let cleanup = s3
-                .delete_object()
-                .bucket(&bucket.name)
-                .key(&object)
-                .send()
-                .await;
-            let left = if cleanup.is_ok() {
-                ""
-            } else {
-                " (the test object is left behind)"
-            };
+            let cleanup = s3.delete_object().bucket(&bucket.name).key(&object).send().await;
+            let left = if cleanup.is_ok() { "" } else { " (the test object is left behind)" };
             Err(format!(
                 "the read-only key could write {}/{object}{left}: a bucket policy or another \
                  grant gives it more than read access",
@@ -492,11 +424,5 @@ async fn write_refused(
             ))
         }
     };
-    record(
-        checks,
-        ui,
-        &format!("write refused on {}", bucket.name),
-        started,
-        outcome,
-    )
+    record(checks, ui, &format!("write refused on {}", bucket.name), started, outcome)
 }

@@ -36,18 +36,11 @@ pub async fn create_slash_free_key(
         let (access_key_id, secret) = create_key(iam, user, ledger).await?;
         if !access_key_id.contains('/') && !secret.expose().contains('/') {
             tracing::info!(%access_key_id, attempt, "access key is slash-free");
-            return Ok(NewKey {
-                access_key_id,
-                secret,
-                attempts: attempt,
-            });
+            return Ok(NewKey { access_key_id, secret, attempts: attempt });
         }
         tracing::info!(%access_key_id, attempt, "access key contains `/`; deleting it");
         delete_key(iam, user, &access_key_id).await?;
-        ledger.forget(&Created::AccessKey {
-            user: user.to_owned(),
-            id: access_key_id,
-        });
+        ledger.forget(&Created::AccessKey { user: user.to_owned(), id: access_key_id });
         crate::interrupt::check()?;
     }
     Err(Error::aws_plain(
@@ -61,28 +54,18 @@ async fn create_key(iam: &Client, user: &str, ledger: &mut Ledger) -> Result<(St
     let result = iam.create_access_key().user_name(user).send().await;
     let out = match result {
         Ok(out) => out,
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_limit_exceeded_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_limit_exceeded_exception()) => {
             return Err(two_keys_already(iam, user, err).await);
         }
         Err(err) => {
-            return Err(Error::aws(
-                format!("creating an access key for user `{user}`"),
-                err,
-            ))
+            return Err(Error::aws(format!("creating an access key for user `{user}`"), err))
         }
     };
     let key = out.access_key().ok_or_else(|| {
         anyhow::anyhow!("CreateAccessKey for user `{user}` answered without a key")
     })?;
     let id = key.access_key_id().to_owned();
-    ledger.record(Created::AccessKey {
-        user: user.to_owned(),
-        id: id.clone(),
-    });
+    ledger.record(Created::AccessKey { user: user.to_owned(), id: id.clone() });
     Ok((id, Secret::new(key.secret_access_key())))
 }
 
@@ -118,11 +101,7 @@ async fn two_keys_already(
     err: SdkError<CreateAccessKeyError, HttpResponse>,
 ) -> Error {
     let listing = match list_keys(iam, user).await {
-        Ok(keys) => keys
-            .iter()
-            .map(describe_key)
-            .collect::<Vec<_>>()
-            .join("\n  "),
+        Ok(keys) => keys.iter().map(describe_key).collect::<Vec<_>>().join("\n  "),
         Err(list_err) => format!("(could not list them: {list_err})"),
     };
     Error::aws(format!("creating an access key for user `{user}`"), err).with_hint(format!(

@@ -21,29 +21,19 @@ pub struct User {
 
 /// Creates the user, or with `reuse` returns the existing one of that name.
 pub async fn create_user(iam: &Client, name: &str, reuse: bool) -> Result<User> {
-    let tag = Tag::builder()
-        .key(TAG_KEY)
-        .value(TAG_VALUE)
-        .build()
-        .map_err(anyhow::Error::from)?;
+    let tag = Tag::builder().key(TAG_KEY).value(TAG_VALUE).build().map_err(anyhow::Error::from)?;
     match iam.create_user().user_name(name).tags(tag).send().await {
         Ok(out) => {
             let arn = out.user().map(|u| u.arn().to_owned()).unwrap_or_default();
-            Ok(User {
-                name: name.to_owned(),
-                arn,
-                created: true,
-            })
+            Ok(User { name: name.to_owned(), arn, created: true })
         }
         Err(err) if is_already_exists(&err) && reuse => existing_user(iam, name).await,
         Err(err) if is_already_exists(&err) => {
-            Err(
-                Error::aws(format!("creating IAM user `{name}`"), err).with_hint(format!(
-                    "user `{name}` already exists: pass --reuse-user to give it a new key and \
+            Err(Error::aws(format!("creating IAM user `{name}`"), err).with_hint(format!(
+                "user `{name}` already exists: pass --reuse-user to give it a new key and \
                  policy, run `xplenty-s3 rotate --user-name {name}` to replace its key, or \
                  choose another name with --user-name"
-                )),
-            )
+            )))
         }
         Err(err) => Err(Error::aws(format!("creating IAM user `{name}`"), err)),
     }
@@ -52,8 +42,7 @@ pub async fn create_user(iam: &Client, name: &str, reuse: bool) -> Result<User> 
 fn is_already_exists<R>(
     err: &aws_sdk_iam::error::SdkError<aws_sdk_iam::operation::create_user::CreateUserError, R>,
 ) -> bool {
-    err.as_service_error()
-        .is_some_and(|e| e.is_entity_already_exists_exception())
+    err.as_service_error().is_some_and(|e| e.is_entity_already_exists_exception())
 }
 
 async fn existing_user(iam: &Client, name: &str) -> Result<User> {
@@ -65,11 +54,7 @@ async fn existing_user(iam: &Client, name: &str) -> Result<User> {
 pub async fn user_exists(iam: &Client, name: &str) -> Result<bool> {
     match iam.get_user().user_name(name).send().await {
         Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_no_such_entity_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => {
             Ok(false)
         }
         Err(err) => Err(Error::aws(format!("reading IAM user `{name}`"), err)),
@@ -79,9 +64,7 @@ pub async fn user_exists(iam: &Client, name: &str) -> Result<bool> {
 /// Reads user `name`, and whether it carries this tool's tag.
 async fn read_user(iam: &Client, name: &str) -> Result<(User, bool)> {
     let out = iam.get_user().user_name(name).send().await.map_err(|err| {
-        let missing = err
-            .as_service_error()
-            .is_some_and(|e| e.is_no_such_entity_exception());
+        let missing = err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception());
         let err = Error::aws(format!("reading IAM user `{name}`"), err);
         if missing {
             err.with_hint(format!("there is no IAM user `{name}`: check --user-name"))
@@ -91,19 +74,9 @@ async fn read_user(iam: &Client, name: &str) -> Result<(User, bool)> {
     })?;
     let user = out.user();
     let arn = user.map(|u| u.arn().to_owned()).unwrap_or_default();
-    let tagged = user.is_some_and(|u| {
-        u.tags()
-            .iter()
-            .any(|t| t.key() == TAG_KEY && t.value() == TAG_VALUE)
-    });
-    Ok((
-        User {
-            name: name.to_owned(),
-            arn,
-            created: false,
-        },
-        tagged,
-    ))
+    let tagged =
+        user.is_some_and(|u| u.tags().iter().any(|t| t.key() == TAG_KEY && t.value() == TAG_VALUE));
+    Ok((User { name: name.to_owned(), arn, created: false }, tagged))
 }
 
 /// A user that `rotate` and `teardown` may change: one this tool created,

@@ -52,11 +52,7 @@ pub fn write_pending(path: &Path, key: &StoredKey, replace: bool) -> Result<Pend
     temp.write_all(&bytes)
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|err| Error::Internal(anyhow::Error::new(err).context(context("writing"))))?;
-    Ok(PendingFile {
-        temp,
-        path: path.to_owned(),
-        replace,
-    })
+    Ok(PendingFile { temp, path: path.to_owned(), replace })
 }
 
 impl PendingFile {
@@ -76,11 +72,7 @@ impl PendingFile {
         };
         persisted.map_err(|err| {
             Error::input_with_hint(
-                format!(
-                    "cannot save credentials file `{}`: {}",
-                    path.display(),
-                    err.error
-                ),
+                format!("cannot save credentials file `{}`: {}", path.display(), err.error),
                 "pass --force to replace an existing file, or choose another --credentials-file",
             )
         })?;
@@ -89,9 +81,8 @@ impl PendingFile {
 }
 
 fn to_csv(key: &StoredKey) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
+    let mut writer =
+        csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
     writer.write_record(HEADER)?;
     writer.write_record([
         key.user_name.as_deref().unwrap_or_default(),
@@ -119,20 +110,12 @@ pub fn read(path: &Path) -> Result<StoredKey> {
 
 fn parse(bytes: &[u8]) -> std::result::Result<StoredKey, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|err| format!("is not valid CSV: {err}"))?
-        .clone();
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
+    let headers = reader.headers().map_err(|err| format!("is not valid CSV: {err}"))?.clone();
     let column = |name: &str| {
         headers.iter().position(|h| {
-            h.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .eq_ignore_ascii_case(name)
+            h.split_whitespace().collect::<Vec<_>>().join(" ").eq_ignore_ascii_case(name)
         })
     };
     let (Some(id_at), Some(secret_at)) = (column("access key id"), column("secret access key"))
@@ -176,10 +159,7 @@ mod tests {
     fn writes_the_console_layout() {
         let expected = "User Name,Access Key Id,Secret Access Key\n\
                         xplenty,AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n";
-        assert_eq!(
-            String::from_utf8(to_csv(&key()).unwrap()).unwrap(),
-            expected
-        );
+        assert_eq!(String::from_utf8(to_csv(&key()).unwrap()).unwrap(), expected);
     }
 
     #[test]
@@ -210,10 +190,7 @@ mod tests {
         let cases = [
             ("Name,Value\nx,y\n", "has no `Access key ID`"),
             ("Access key ID,Secret access key\n", "holds no key"),
-            (
-                "Access key ID,Secret access key\n,\n",
-                "empty access key id",
-            ),
+            ("Access key ID,Secret access key\n,\n", "empty access key id"),
         ];
         for (text, expected) in cases {
             let err = parse(text.as_bytes()).unwrap_err();
@@ -226,17 +203,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials.csv");
         let pending = write_pending(&path, &key(), false).unwrap();
-        let mode = std::fs::metadata(pending.temp_path())
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(pending.temp_path()).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         assert!(!path.exists());
         pending.commit().unwrap();
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         assert_eq!(read(&path).unwrap().access_key_id, "AKIAIOSFODNN7EXAMPLE");
     }
 
@@ -248,10 +219,6 @@ mod tests {
         std::fs::write(&path, "someone else's").unwrap();
         assert!(pending.commit().is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "someone else's");
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "temporary file removed"
-        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temporary file removed");
     }
 }

@@ -17,12 +17,10 @@ pub struct Identity {
 
 /// Calls `sts:GetCallerIdentity`, which every valid credential may call.
 pub async fn who_am_i(sts: &Client) -> Result<Identity> {
-    let out = sts.get_caller_identity().send().await.map_err(|err| {
-        Error::aws(
-            "checking the admin credentials (sts:GetCallerIdentity)",
-            err,
-        )
-    })?;
+    let out =
+        sts.get_caller_identity().send().await.map_err(|err| {
+            Error::aws("checking the admin credentials (sts:GetCallerIdentity)", err)
+        })?;
     let arn = out.arn().unwrap_or_default().to_owned();
     Ok(Identity {
         account: out.account().unwrap_or_default().to_owned(),
@@ -48,10 +46,7 @@ mod tests {
         let cases = [
             ("arn:aws:iam::123456789012:user/admin", "aws"),
             ("arn:aws-cn:iam::123456789012:user/admin", "aws-cn"),
-            (
-                "arn:aws-us-gov:sts::123456789012:assumed-role/r/s",
-                "aws-us-gov",
-            ),
+            ("arn:aws-us-gov:sts::123456789012:assumed-role/r/s", "aws-us-gov"),
             ("", "aws"),
         ];
         for (arn, partition) in cases {

@@ -48,11 +48,7 @@ fn moto_program() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn start_moto() -> Moto {
@@ -72,23 +68,13 @@ fn start_moto() -> Moto {
         .expect("moto_server starts");
     let deadline = Instant::now() + Duration::from_secs(60);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "moto did not start listening on port {port}"
-        );
+        assert!(Instant::now() < deadline, "moto did not start listening on port {port}");
         std::thread::sleep(Duration::from_millis(100));
     }
     let endpoint = format!("http://127.0.0.1:{port}");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let (admin_key_id, admin_secret) = runtime.block_on(create_admin(&endpoint));
-    Moto {
-        endpoint,
-        admin_key_id,
-        admin_secret,
-    }
+    Moto { endpoint, admin_key_id, admin_secret }
 }
 
 /// The three unauthenticated requests moto allows: admin user, policy, key.
@@ -104,17 +90,9 @@ async fn create_admin(endpoint: &str) -> (String, String) {
         .send()
         .await
         .unwrap();
-    let out = iam
-        .create_access_key()
-        .user_name("admin")
-        .send()
-        .await
-        .unwrap();
+    let out = iam.create_access_key().user_name("admin").send().await.unwrap();
     let key = out.access_key().unwrap();
-    (
-        key.access_key_id().to_owned(),
-        key.secret_access_key().to_owned(),
-    )
+    (key.access_key_id().to_owned(), key.secret_access_key().to_owned())
 }
 
 fn iam_config(endpoint: &str, id: &str, secret: &str) -> aws_sdk_iam::Config {
@@ -154,9 +132,7 @@ impl Moto {
 
 /// A name no other test uses: `base-` and random lowercase letters.
 pub fn unique(base: &str) -> String {
-    let random: String = std::iter::repeat_with(fastrand::lowercase)
-        .take(8)
-        .collect();
+    let random: String = std::iter::repeat_with(fastrand::lowercase).take(8).collect();
     format!("{base}-{random}")
 }
 
@@ -203,17 +179,11 @@ pub struct Run {
 impl Session {
     /// A session whose requests go through `proxy` instead of straight to moto.
     pub fn through(proxy: &proxy::Proxy) -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-            endpoint: proxy.endpoint.clone(),
-        }
+        Self { dir: tempfile::tempdir().unwrap(), endpoint: proxy.endpoint.clone() }
     }
 
     pub fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-            endpoint: moto().endpoint.clone(),
-        }
+        Self { dir: tempfile::tempdir().unwrap(), endpoint: moto().endpoint.clone() }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -244,10 +214,7 @@ impl Session {
 
 /// Runs a prepared command to its end, without a terminal.
 pub fn finish(mut command: Command) -> Run {
-    let out = command
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
+    let out = command.stdin(Stdio::null()).output().expect("the binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -271,11 +238,7 @@ impl Watched {
             .spawn()
             .expect("the binary starts");
         let stderr = BufReader::new(child.stderr.take().unwrap());
-        Self {
-            child,
-            stderr,
-            seen: String::new(),
-        }
+        Self { child, stderr, seen: String::new() }
     }
 
     /// Reads stderr until it shows `needle`.
@@ -291,11 +254,7 @@ impl Watched {
     /// Sends SIGINT, as Ctrl-C does, and returns the exit code and all of stderr.
     pub fn interrupt(mut self) -> (Option<i32>, String) {
         let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success());
+        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
         self.stderr.read_to_string(&mut self.seen).unwrap();
         (self.child.wait().unwrap().code(), self.seen)
     }
@@ -344,52 +303,27 @@ pub async fn user_state(name: &str) -> Option<UserState> {
     let iam = moto().iam();
     let user = match iam.get_user().user_name(name).send().await {
         Ok(out) => out.user.unwrap(),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_no_such_entity_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => {
             return None
         }
         Err(err) => panic!("GetUser {name}: {err:?}"),
     };
-    let tags = user
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_owned(), t.value().to_owned()))
-        .collect();
+    let tags = user.tags().iter().map(|t| (t.key().to_owned(), t.value().to_owned())).collect();
     let keys = iam.list_access_keys().user_name(name).send().await.unwrap();
     let keys = keys
         .access_key_metadata()
         .iter()
         .filter_map(|k| k.access_key_id().map(str::to_owned))
         .collect();
-    let policies = iam
-        .list_user_policies()
-        .user_name(name)
-        .send()
-        .await
-        .unwrap();
-    Some(UserState {
-        tags,
-        keys,
-        policies: policies.policy_names().to_vec(),
-    })
+    let policies = iam.list_user_policies().user_name(name).send().await.unwrap();
+    Some(UserState { tags, keys, policies: policies.policy_names().to_vec() })
 }
 
 /// An inline policy document of a user, parsed.
 pub async fn inline_policy(user: &str, name: &str) -> serde_json::Value {
-    let out = moto()
-        .iam()
-        .get_user_policy()
-        .user_name(user)
-        .policy_name(name)
-        .send()
-        .await
-        .unwrap();
-    let text = percent_encoding::percent_decode_str(out.policy_document())
-        .decode_utf8()
-        .unwrap();
+    let out =
+        moto().iam().get_user_policy().user_name(user).policy_name(name).send().await.unwrap();
+    let text = percent_encoding::percent_decode_str(out.policy_document()).decode_utf8().unwrap();
     serde_json::from_str(&text).unwrap()
 }
 

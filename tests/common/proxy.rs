@@ -60,10 +60,8 @@ impl Proxy {
         let shared = Arc::clone(&state);
         let upstream = upstream.to_owned();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(serve(listener, upstream, shared));
         });
         Self { endpoint, state }
@@ -80,12 +78,7 @@ impl Proxy {
     }
 
     fn add(&self, action: &str, first_call: usize, persistent: bool, kind: FaultKind) {
-        let fault = Fault {
-            action: action.to_owned(),
-            first_call,
-            persistent,
-            kind,
-        };
+        let fault = Fault { action: action.to_owned(), first_call, persistent, kind };
         self.state.lock().unwrap().faults.push(fault);
     }
 
@@ -101,24 +94,13 @@ impl Proxy {
 
     /// The actions seen, in order.
     pub fn calls(&self) -> Vec<String> {
-        self.state
-            .lock()
-            .unwrap()
-            .log
-            .iter()
-            .map(|(action, _)| action.clone())
-            .collect()
+        self.state.lock().unwrap().log.iter().map(|(action, _)| action.clone()).collect()
     }
 
     /// The regions the calls of `action` were signed for.
     pub fn signed_regions(&self, action: &str) -> Vec<String> {
         let state = self.state.lock().unwrap();
-        state
-            .log
-            .iter()
-            .filter(|(a, _)| a == action)
-            .map(|(_, region)| region.clone())
-            .collect()
+        state.log.iter().filter(|(a, _)| a == action).map(|(_, region)| region.clone()).collect()
     }
 }
 
@@ -132,12 +114,7 @@ async fn serve(listener: std::net::TcpListener, upstream: String, state: Arc<Mut
         let (client, upstream, state) = (client.clone(), upstream.clone(), Arc::clone(&state));
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
-                handle(
-                    request,
-                    client.clone(),
-                    upstream.clone(),
-                    Arc::clone(&state),
-                )
+                handle(request, client.clone(), upstream.clone(), Arc::clone(&state))
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -155,19 +132,10 @@ async fn handle(
     state: Arc<Mutex<State>>,
 ) -> Result<Reply, std::io::Error> {
     let (parts, body) = request.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let auth = header(&parts.headers, "authorization");
     let service = scope_part(&auth, 3).unwrap_or_default();
-    let action = action_of(
-        &parts.method,
-        parts.uri.path(),
-        parts.uri.query().unwrap_or(""),
-        &body,
-    );
+    let action = action_of(&parts.method, parts.uri.path(), parts.uri.query().unwrap_or(""), &body);
 
     let region = scope_part(&auth, 2).unwrap_or_default();
     let fault = decide(&state, &action, &region, scope_part(&auth, 0).as_deref());
@@ -189,10 +157,7 @@ async fn handle(
         None => {}
     }
 
-    let uri = format!(
-        "{upstream}{}",
-        parts.uri.path_and_query().map_or("/", |p| p.as_str())
-    );
+    let uri = format!("{upstream}{}", parts.uri.path_and_query().map_or("/", |p| p.as_str()));
     let mut forward = Request::builder().method(parts.method).uri(uri);
     *forward.headers_mut().unwrap() = parts.headers;
     let answer = client
@@ -200,11 +165,7 @@ async fn handle(
         .await
         .map_err(std::io::Error::other)?;
     let (parts, body) = answer.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(std::io::Error::other)?
-        .to_bytes();
+    let body = body.collect().await.map_err(std::io::Error::other)?.to_bytes();
     if action == "CreateAccessKey" {
         remember_key(&state, &String::from_utf8_lossy(&body));
     }
@@ -255,11 +216,7 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
 }
 
 fn header(headers: &hyper::HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
 /// A part of the SigV4 credential scope: 0 the key id, 2 the region, 3 the service.
@@ -272,17 +229,10 @@ fn scope_part(authorization: &str, index: usize) -> Option<String> {
 /// (IAM, STS), or the S3 operation its method and path stand for.
 fn action_of(method: &hyper::Method, path: &str, query: &str, body: &[u8]) -> String {
     let form = String::from_utf8_lossy(body);
-    if let Some(action) = form
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("Action="))
-    {
+    if let Some(action) = form.split('&').find_map(|pair| pair.strip_prefix("Action=")) {
         return action.to_owned();
     }
-    let segments = path
-        .trim_start_matches('/')
-        .splitn(2, '/')
-        .filter(|s| !s.is_empty())
-        .count();
+    let segments = path.trim_start_matches('/').splitn(2, '/').filter(|s| !s.is_empty()).count();
     let name = match (method.as_str(), segments) {
         ("GET", 0) => "ListBuckets",
         ("HEAD", 1) => "HeadBucket",
@@ -306,11 +256,7 @@ fn error_reply(service: &str, status: u16, code: &str) -> Reply {
         (_, "InvalidAccessKeyId") if service != "s3" => "InvalidClientTokenId",
         (_, code) => code,
     };
-    let status = if (service, code) == ("s3", "SlowDown") {
-        503
-    } else {
-        status
-    };
+    let status = if (service, code) == ("s3", "SlowDown") { 503 } else { status };
     let body = if service == "s3" {
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error>")
     } else {
