@@ -26,6 +26,11 @@ pub struct NewKey {
 
 /// Creates keys for `user` until one is slash-free, up to `max_attempts`.
 /// Every key is in the ledger while it exists.
+///
+/// Limitation: a key whose `CreateAccessKey` answer was lost and retried by
+/// the SDK is not in the ledger. On a user this run created the rollback
+/// still finds it (it deletes every key of the user); on a reused user it
+/// stays, and a later run reports the user's two keys.
 pub async fn create_slash_free_key(
     iam: &Client,
     user: &str,

@@ -20,6 +20,11 @@ pub struct User {
 }
 
 /// Creates the user, or with `reuse` returns the existing one of that name.
+///
+/// Limitation: if AWS created the user but its answer was lost, the SDK's
+/// retry meets `EntityAlreadyExists`; the run then stops as for any existing
+/// user, and that user (tagged, with nothing attached) is left for
+/// `xplenty-s3 teardown`.
 pub async fn create_user(iam: &Client, name: &str, reuse: bool) -> Result<User> {
     let tag = Tag::builder().key(TAG_KEY).value(TAG_VALUE).build().map_err(anyhow::Error::from)?;
     match iam.create_user().user_name(name).tags(tag).send().await {
