@@ -109,11 +109,8 @@ pub async fn run(
         pending: None,
         report: SetupReport::new(config, identity, buckets),
     };
-    let outcome = run.steps().await;
-    let outcome = match outcome {
-        Ok(()) => run.commit(),
-        Err(err) => Err(err),
-    };
+    // A Ctrl-C that arrived during the last step still undoes the run.
+    let outcome = run.steps().await.and_then(|()| interrupt::check()).and_then(|()| run.commit());
     match outcome {
         Ok(()) => (run.report, None),
         Err(err) => {

@@ -20,7 +20,14 @@ use crate::steps::create_user::{TAG_KEY, TAG_VALUE};
 use crate::steps::identity::Identity;
 use crate::validate;
 
+/// Ctrl-C at a prompt comes back as an interrupted read: nothing exists
+/// yet, so the run simply ends, with the cursor the prompt hid shown again.
 fn prompt_error(err: dialoguer::Error) -> Error {
+    let dialoguer::Error::IO(io) = &err;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        let _ = console::Term::stderr().show_cursor();
+        return Error::Interrupted;
+    }
     Error::Internal(anyhow::Error::new(err).context("reading an answer from the terminal"))
 }
 

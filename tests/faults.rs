@@ -285,3 +285,44 @@ async fn keep_on_failure_keeps_the_work_and_says_how_to_remove_it() {
     );
     assert_eq!(run.json()["kept"].as_array().unwrap().len(), 3, "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn sigint_during_a_passing_connection_test_still_rolls_back() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let proxy = Proxy::start(&moto().endpoint);
+    proxy.fail_always("ListObjectsV2", 1, FaultKind::Delay(Duration::from_secs(2)));
+    let session = Session::through(&proxy);
+    let user = unique("late-ctrl-c");
+    let mut run = Watched::start(session.command(&[
+        "setup",
+        "--no-input",
+        "--bucket",
+        &bucket,
+        "--access",
+        "read-only",
+        "--user-name",
+        &user,
+    ]));
+    run.wait_for("key active");
+    let (code, seen) = run.interrupt();
+    assert_eq!(code, Some(130), "{seen}");
+    assert!(seen.contains("Removed IAM user"), "{seen}");
+    assert!(user_state(&user).await.is_none());
+    assert!(!session.path("credentials.csv").exists());
+}
+
+#[tokio::test]
+async fn sigint_while_test_waits_for_a_key_ends_it_at_once() {
+    let bucket = bucket_with(REGION, &[]).await;
+    let session = Session::new();
+    let file = "User Name,Access Key Id,Secret Access Key\nx,AKIANOSUCHKEY0000000,secret\n";
+    std::fs::write(session.path("credentials.csv"), file).unwrap();
+    let mut command = session.command(&["test", "--bucket", &bucket, "--test-timeout", "60", "-v"]);
+    command.env("RUST_LOG", "xplenty_s3=debug");
+    let mut run = Watched::start(command);
+    run.wait_for("new key not usable yet");
+    let started = Instant::now();
+    let (code, seen) = run.interrupt();
+    assert_eq!(code, Some(130), "{seen}");
+    assert!(started.elapsed() < Duration::from_secs(5), "ended promptly: {:?}", started.elapsed());
+}

@@ -39,6 +39,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     validate::user_name(&args.user_name)?;
     validate::policy_name(&args.policy_name)?;
     validate::credentials_path(&args.credentials_file, args.force)?;
+    interrupt::listen();
 
     let aws = Aws::load(global).await;
     let iam = aws.iam();
@@ -47,7 +48,6 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     let grant = granted(&iam, &user, &args.policy_name).await?;
     let buckets = runner::locate_buckets(&aws, &grant.buckets, ui).await?;
 
-    interrupt::listen();
     let mut outcome = Outcome { user_name: user.name.clone(), ..Outcome::default() };
     let mut ledger = Ledger::default();
     let plan = TestPlan {

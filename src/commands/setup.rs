@@ -79,6 +79,7 @@ async fn dry_run(
 type Finished = (Option<SetupReport>, Option<Error>);
 
 async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> Result<Finished> {
+    interrupt::listen();
     let interactive = !args.no_input
         && std::io::stdin().is_terminal()
         && std::io::stdout().is_terminal()
@@ -117,7 +118,7 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
         return Err(Error::input("stopped at the plan: nothing was created"));
     }
 
-    interrupt::listen();
+    interrupt::check()?;
     let (mut report, failure) = runner::run(&config, &aws, ui, &identity, buckets).await;
     report.error = failure.as_ref().map(Into::into);
     Ok((Some(report), failure))

@@ -9,7 +9,7 @@ use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
 use crate::steps::credentials_file;
 use crate::ui::Ui;
-use crate::{runner, validate};
+use crate::{interrupt, runner, validate};
 
 #[derive(Serialize)]
 struct Outcome<'a> {
@@ -24,6 +24,7 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         ui.warn(warning.0);
     }
     let key = credentials_file::read(&args.credentials_file)?;
+    interrupt::listen();
     if key.secret.expose().contains('/') {
         ui.warn("the secret contains `/`, which Xplenty cannot use: run `xplenty-s3 rotate`");
     }

@@ -156,6 +156,7 @@ async fn run_checks(
         return Ok(false);
     }
     for bucket in plan.buckets {
+        interrupt::check()?;
         let s3 = key.s3(&bucket.region);
         let started = Instant::now();
         let listed = list(&s3, bucket, plan.prefix, plan.timeout).await?;
@@ -164,12 +165,14 @@ async fn run_checks(
             return Ok(false);
         }
         if let Some((object, size)) = first {
+            interrupt::check()?;
             let started = Instant::now();
             let outcome = read_first_byte(&s3, &bucket.name, &object, size).await;
             if !record(checks, ui, &format!("read {}/{object}", bucket.name), started, outcome) {
                 return Ok(false);
             }
         }
+        interrupt::check()?;
         let ok = match plan.access {
             Some(Access::ReadWrite) => write_cycle(&s3, bucket, plan.prefix, ui, checks).await?,
             Some(Access::ReadOnly) => write_refused(&s3, bucket, plan.prefix, ui, checks).await,
