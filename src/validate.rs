@@ -146,7 +146,7 @@ pub fn credentials_path(path: &Path, force: bool) -> Result<()> {
     if path.as_os_str().is_empty() {
         return Err(Error::input("the credentials file path is empty"));
     }
-    if path.is_dir() {
+    if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
         return Err(Error::input(format!(
             "credentials file `{shown}` is a folder: give a file name, e.g. `{}`",
             path.join("credentials.csv").display()
@@ -169,12 +169,21 @@ pub fn credentials_path(path: &Path, force: bool) -> Result<()> {
              or choose another path with --credentials-file",
         ));
     }
+    // The file is written beside its final path, so the folder must take a
+    // new file; a probe now beats finding out after the key exists.
+    tempfile::Builder::new().prefix(".xplenty-s3-probe-").tempfile_in(parent).map_err(|err| {
+        Error::input(format!(
+            "cannot write credentials file `{shown}`: folder `{}` does not take new files ({err})",
+            parent.display()
+        ))
+    })?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     fn message(result: Result<impl Sized>) -> String {
         match result {
@@ -278,6 +287,8 @@ mod tests {
         let cases = [
             (dir.path().to_path_buf(), "is a folder"),
             (dir.path().join("missing/credentials.csv"), "does not exist"),
+            (dir.path().join("new-folder/"), "is a folder"),
+            (PathBuf::from("/proc/credentials.csv"), "does not take new files"),
             (existing.clone(), "already exists"),
         ];
         for (path, expected) in cases {

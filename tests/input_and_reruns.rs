@@ -64,6 +64,11 @@ fn invalid_inputs_exit_2_naming_the_rule_without_calling_aws() {
         (vec!["--bucket", "ok-bucket", "--prefix", "${aws:username}/"], "policy variable"),
         (vec!["--bucket", "ok-bucket", "--credentials-file", "."], "is a folder"),
         (vec!["--bucket", "ok-bucket", "--credentials-file", "missing/c.csv"], "does not exist"),
+        (vec!["--bucket", "ok-bucket", "--credentials-file", "new-folder/"], "is a folder"),
+        (
+            vec!["--bucket", "ok-bucket", "--credentials-file", "/proc/c.csv"],
+            "does not take new files",
+        ),
         (vec!["--bucket", "ok-bucket", "--credentials-file", "existing.csv"], "already exists"),
         (vec!["--bucket", "ok-bucket", "--skip-test", "--keep-on-failure"], "cannot be used with"),
         (vec!["--bucket", "ok-bucket", "--dry-run", "--force"], "cannot be used with"),
