@@ -157,6 +157,19 @@ Examples:
   # CI bootstrap step: JSON on stdout, nothing left behind on failure
   xplenty-s3 setup --bucket my-data --access read-write --no-input --yes --output json";
 
+impl Command {
+    /// The `--output` format of commands that have one.
+    pub fn output(&self) -> Option<OutputFormat> {
+        match self {
+            Self::Setup(args) => Some(args.output.format),
+            Self::Test(args) => Some(args.output.format),
+            Self::Rotate(args) => Some(args.output.format),
+            Self::Teardown(args) => Some(args.output.format),
+            Self::Policy(_) | Self::Man | Self::Completions { .. } => None,
+        }
+    }
+}
+
 const TEST_EXAMPLES: &str = "\
 Examples:
   xplenty-s3 test --bucket my-data --access read-only

@@ -20,9 +20,9 @@ pub mod ui;
 pub mod validate;
 pub mod wizard;
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, OutputFormat};
 use crate::error::{exit, Error, Report};
 use crate::ui::Ui;
 
@@ -31,13 +31,46 @@ use crate::ui::Ui;
 pub fn run(cli: Cli) -> u8 {
     let ui = Ui::new(&cli.global);
     logging::init(cli.global.verbose, cli.global.quiet);
+    let json = cli.command.output() == Some(OutputFormat::Json);
     match execute(cli, &ui) {
         Ok(()) => exit::OK,
+        Err(err) => fail(&err, json),
+    }
+}
+
+/// Parses the process's own command line and runs it. A usage error is
+/// reported like any other error, as JSON too when `--output json` was
+/// asked for; help and version print as clap prints them.
+pub fn run_from_args() -> u8 {
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(err) if !err.use_stderr() => {
+            let _ = err.print();
+            exit::OK
+        }
         Err(err) => {
-            eprintln!("{}", Report(&err));
-            err.exit_code()
+            let message = err.render().to_string();
+            let usage = Error::input(message.trim_start_matches("error: ").trim_end());
+            fail(&usage, json_requested())
         }
     }
+}
+
+fn fail(err: &Error, json: bool) -> u8 {
+    eprintln!("{}", Report(err));
+    if json {
+        report::print_json_error_unless_printed(err);
+    }
+    err.exit_code()
+}
+
+/// Whether `--output json` (or `XPLENTY_S3_OUTPUT=json`) is on a command
+/// line that clap could not parse.
+fn json_requested() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    let flag = args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json");
+    flag || std::env::var("XPLENTY_S3_OUTPUT").is_ok_and(|v| v == "json")
 }
 
 fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {

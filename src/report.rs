@@ -1,5 +1,7 @@
 //! The result of a `setup` run: one JSON document, or a summary for a person.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Serialize;
 
 use crate::config::SetupConfig;
@@ -42,6 +44,23 @@ pub struct ErrorReport {
     pub exit_code: u8,
     pub message: String,
     pub hint: Option<String>,
+}
+
+static JSON_PRINTED: AtomicBool = AtomicBool::new(false);
+
+/// Prints the one JSON document of a run on stdout.
+pub fn print_json(document: &impl Serialize) {
+    let text = serde_json::to_string_pretty(document).expect("a report serialises");
+    println!("{text}");
+    JSON_PRINTED.store(true, Ordering::SeqCst);
+}
+
+/// With `--output json`, a failure that printed no document yet gets one
+/// holding just the error, so stdout always carries exactly one document.
+pub fn print_json_error_unless_printed(err: &Error) {
+    if !JSON_PRINTED.load(Ordering::SeqCst) {
+        print_json(&serde_json::json!({ "error": ErrorReport::from(err) }));
+    }
 }
 
 /// One aligned `label  value` line of the summary.
@@ -89,10 +108,6 @@ impl SetupReport {
         self.key_attempts = key.attempts;
         self.masked_secret = Some(key.secret.masked());
         self.secret_access_key = show_secret.then(|| Secret::expose(&key.secret).to_owned());
-    }
-
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("the report serialises")
     }
 
     /// The summary printed on stdout after a successful run.

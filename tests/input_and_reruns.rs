@@ -197,3 +197,28 @@ async fn a_reused_user_with_large_policies_is_refused_before_the_policy_is_sent(
     assert_eq!(state.policies, vec!["other".to_owned()], "no policy was added");
     assert!(state.keys.is_empty(), "the key created for the run was removed");
 }
+
+#[test]
+fn with_output_json_every_failure_prints_one_json_document() {
+    let session = Session::new();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["setup", "--bogus", "--output", "json"],
+        vec!["setup", "--no-input", "--access", "rw", "--output=json"],
+        vec!["setup", "--no-input", "--access", "read-only", "--output", "json"],
+        vec!["setup", "--no-input", "--access", "read-only", "--bucket", "b_1", "--output", "json"],
+        vec!["test", "--credentials-file", "nope.csv", "--bucket", "b-1", "--output", "json"],
+        vec!["teardown", "--user-name", "x", "--output", "json"],
+    ];
+    for args in cases {
+        let run = offline(&session, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        let document = run.json();
+        assert_eq!(document["error"]["kind"], "invalid_input", "{args:?}: {document}");
+        assert_eq!(document["error"]["exit_code"], 2, "{args:?}");
+        assert!(run.stderr.contains("error:"), "{args:?}: the error is also on stderr");
+    }
+    let mut command = session.command(&["setup", "--no-input", "--access", "read-only"]);
+    command.env("XPLENTY_S3_OUTPUT", "json").env("AWS_ENDPOINT_URL", "http://127.0.0.1:9");
+    let run = finish(command);
+    assert_eq!(run.json()["error"]["kind"], "invalid_input");
+}

@@ -246,3 +246,16 @@ fn completions_and_man_page_are_generated() {
     run.assert_code(0);
     assert!(run.stdout.starts_with(".ie") || run.stdout.contains(".TH"), "{}", &run.stdout[..200]);
 }
+
+#[tokio::test]
+async fn rotate_and_teardown_failures_are_json_documents_too() {
+    let session = Session::new();
+    let missing = unique("missing");
+    for command in [&["rotate", "--force"][..], &["teardown", "--yes"][..]] {
+        let run = session.run(&[command, &["--user-name", &missing, "--output", "json"]].concat());
+        run.assert_code(3);
+        let document = run.json();
+        assert_eq!(document["error"]["kind"], "aws", "{command:?}: {document}");
+        assert!(document["error"]["hint"].as_str().unwrap().contains("no IAM user"), "{document}");
+    }
+}

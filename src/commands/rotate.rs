@@ -12,6 +12,7 @@ use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, RotateArgs};
 use crate::error::{Error, Result};
 use crate::policy::{read_grant, ReadGrant};
+use crate::report::{print_json, ErrorReport};
 use crate::rollback::Ledger;
 use crate::steps::attach_policy::policy_document;
 use crate::steps::connection_test::{TestPlan, TestReport};
@@ -33,6 +34,7 @@ struct Outcome {
     credentials_file: Option<String>,
     connection_test: Option<TestReport>,
     rolled_back: Vec<String>,
+    error: Option<ErrorReport>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> {
@@ -67,6 +69,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
             outcome.deleted_keys.push(old.to_owned());
         }
     }
+    outcome.error = result.as_ref().err().map(ErrorReport::from);
     print(&outcome, args.output.format)?;
     result
 }
@@ -142,9 +145,7 @@ async fn replace_key(
 
 fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
     match format {
-        OutputFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?)
-        }
+        OutputFormat::Json => print_json(outcome),
         OutputFormat::Text => {
             if let (Some(id), Some(file)) = (&outcome.access_key_id, &outcome.credentials_file) {
                 println!("User {} now has one key, {id}, saved in {file}.", outcome.user_name);

@@ -6,7 +6,7 @@ use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, SetupArgs};
 use crate::config::SetupConfig;
 use crate::error::{Error, Result};
-use crate::report::{ErrorReport, SetupReport};
+use crate::report::{print_json, SetupReport};
 use crate::steps::bucket_region::Bucket;
 use crate::steps::create_user::user_exists;
 use crate::steps::identity::{who_am_i, Identity};
@@ -22,12 +22,7 @@ pub async fn run(global: &GlobalArgs, args: SetupArgs, ui: &Ui) -> Result<()> {
         Err(err) => (None, Some(err)),
     };
     match (output, &report, &failure) {
-        (OutputFormat::Json, Some(report), _) => println!("{}", report.to_json()),
-        (OutputFormat::Json, None, Some(err)) => {
-            let document =
-                serde_json::json!({ "error": ErrorReport::from(err), "rolled_back": [] });
-            println!("{document:#}");
-        }
+        (OutputFormat::Json, Some(report), _) => print_json(report),
         (OutputFormat::Text, Some(report), None) => print!("{}", report.summary()),
         _ => {}
     }
@@ -59,7 +54,7 @@ async fn dry_run(
             "credentials_file": config.credentials_file.display().to_string(),
             "credentials_file_exists": file_exists,
         });
-        println!("{report:#}");
+        print_json(&report);
         return Ok(());
     }
     print!("{}", wizard::plan(config, identity, buckets));

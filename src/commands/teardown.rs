@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
 use crate::error::{Error, Result};
+use crate::report::{print_json, ErrorReport};
 use crate::rollback::{Created, Ledger, Remaining};
 use crate::steps::create_access_key::list_keys;
 use crate::steps::create_user::managed_user;
@@ -21,6 +22,7 @@ struct Outcome {
     would_remove: Vec<String>,
     removed: Vec<String>,
     remaining: Vec<Remaining>,
+    error: Option<ErrorReport>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()> {
@@ -46,10 +48,13 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
         would_remove: ledger.items().iter().rev().map(Created::describe).collect(),
         removed: Vec::new(),
         remaining: Vec::new(),
+        error: None,
     };
-    ui.say(format!("To delete: {}", outcome.would_remove.join(", ")));
     if args.dry_run {
         return print(&outcome, args.output.format);
+    }
+    if !args.yes {
+        ui.say(format!("To delete:\n  {}", outcome.would_remove.join("\n  ")));
     }
     if !args.yes && !wizard::confirm()? {
         return Err(Error::input("stopped: nothing was deleted"));
@@ -59,13 +64,15 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
     runner::show_removal(&removal, ui);
     outcome.removed = removal.removed;
     outcome.remaining = removal.remaining;
-    print(&outcome, args.output.format)?;
-    match outcome.remaining.first() {
+    let result = match outcome.remaining.first() {
         Some(left) => {
             Err(Error::aws_plain(format!("could not delete {}", left.resource), left.error.clone()))
         }
         None => Ok(()),
-    }
+    };
+    outcome.error = result.as_ref().err().map(ErrorReport::from);
+    print(&outcome, args.output.format)?;
+    result
 }
 
 /// Everything on the user, in creation order, so that removing it newest
@@ -94,14 +101,13 @@ async fn contents(iam: &aws_sdk_iam::Client, user: &str) -> Result<Ledger> {
 
 fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
     match format {
-        OutputFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(outcome).map_err(anyhow::Error::from)?)
-        }
+        OutputFormat::Json => print_json(outcome),
         OutputFormat::Text if outcome.dry_run => {
-            println!("Would delete: {}", outcome.would_remove.join(", "))
+            println!("Would delete:\n  {}", outcome.would_remove.join("\n  "));
         }
         OutputFormat::Text if outcome.remaining.is_empty() => {
-            println!("Deleted IAM user {}.", outcome.user_name)
+            println!("Deleted IAM user {}.", outcome.user_name);
+            println!("Credentials files that hold its keys no longer work; delete them.");
         }
         OutputFormat::Text => {}
     }

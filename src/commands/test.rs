@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, TestArgs};
 use crate::error::Result;
+use crate::report::{print_json, ErrorReport};
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
 use crate::steps::credentials_file;
@@ -17,6 +18,7 @@ struct Outcome<'a> {
     access_key_id: &'a str,
     buckets: &'a [Bucket],
     connection_test: &'a TestReport,
+    error: Option<ErrorReport>,
 }
 
 pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
@@ -39,16 +41,16 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         expected_arn: None,
     };
     let report = connection_test::run(&with_key, &plan, ui).await?;
+    let verdict = runner::verdict(&report);
     let outcome = Outcome {
         credentials_file: args.credentials_file.display().to_string(),
         access_key_id: &key.access_key_id,
         buckets: &buckets,
         connection_test: &report,
+        error: verdict.as_ref().err().map(ErrorReport::from),
     };
     match args.output.format {
-        OutputFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(&outcome).map_err(anyhow::Error::from)?)
-        }
+        OutputFormat::Json => print_json(&outcome),
         OutputFormat::Text if report.passed => {
             println!(
                 "The connection test passed for key {} ({} checks).",
@@ -58,5 +60,5 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         }
         OutputFormat::Text => {}
     }
-    runner::verdict(&report)
+    verdict
 }
