@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::policy::Access;
@@ -39,6 +40,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Named profile of the admin credentials (~/.aws/config)
     #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
@@ -194,7 +196,7 @@ Examples:
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Bucket Xplenty may use (repeat for several)
-    #[arg(long = "bucket", env = "XPLENTY_S3_BUCKET", value_delimiter = ',', value_name = "NAME")]
+    #[arg(long = "bucket", env = "XPLENTY_S3_BUCKET", value_delimiter = ',', value_parser = bucket_arg, value_name = "NAME")]
     pub buckets: Vec<String>,
 
     /// What Xplenty may do in the buckets
@@ -218,11 +220,11 @@ pub struct SetupArgs {
     pub credentials_file: Option<PathBuf>,
 
     /// Replace an existing credentials file
-    #[arg(long, env = "XPLENTY_S3_FORCE")]
+    #[arg(long, env = "XPLENTY_S3_FORCE", value_parser = BoolishValueParser::new())]
     pub force: bool,
 
     /// Use an existing IAM user of that name instead of failing
-    #[arg(long, env = "XPLENTY_S3_REUSE_USER")]
+    #[arg(long, env = "XPLENTY_S3_REUSE_USER", value_parser = BoolishValueParser::new())]
     pub reuse_user: bool,
 
     #[command(flatten)]
@@ -232,30 +234,30 @@ pub struct SetupArgs {
     pub test_timeout: TestTimeout,
 
     /// Do not run the connection test
-    #[arg(long, env = "XPLENTY_S3_SKIP_TEST")]
+    #[arg(long, env = "XPLENTY_S3_SKIP_TEST", value_parser = BoolishValueParser::new())]
     pub skip_test: bool,
 
     /// On a failure, keep what was created instead of removing it
-    #[arg(long, env = "XPLENTY_S3_KEEP_ON_FAILURE")]
+    #[arg(long, env = "XPLENTY_S3_KEEP_ON_FAILURE", value_parser = BoolishValueParser::new())]
     pub keep_on_failure: bool,
 
     /// Show what would be created, using only read calls; change nothing
-    #[arg(long, env = "XPLENTY_S3_DRY_RUN")]
+    #[arg(long, env = "XPLENTY_S3_DRY_RUN", value_parser = BoolishValueParser::new())]
     pub dry_run: bool,
 
     /// Do not ask for confirmation of the plan
-    #[arg(short, long, env = "XPLENTY_S3_YES")]
+    #[arg(short, long, env = "XPLENTY_S3_YES", value_parser = BoolishValueParser::new())]
     pub yes: bool,
 
     /// Never prompt; a missing value is an error
-    #[arg(long, env = "XPLENTY_S3_NO_INPUT")]
+    #[arg(long, env = "XPLENTY_S3_NO_INPUT", value_parser = BoolishValueParser::new())]
     pub no_input: bool,
 
     #[command(flatten)]
     pub output: Output,
 
     /// Print the secret access key on stdout (it is always in the credentials file)
-    #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
+    #[arg(long, env = "XPLENTY_S3_SHOW_SECRET", value_parser = BoolishValueParser::new())]
     pub show_secret: bool,
 }
 
@@ -275,6 +277,7 @@ pub struct TestArgs {
         long = "bucket",
         env = "XPLENTY_S3_BUCKET",
         value_delimiter = ',',
+        value_parser = bucket_arg,
         required = true,
         value_name = "NAME"
     )]
@@ -315,7 +318,7 @@ pub struct RotateArgs {
     pub credentials_file: PathBuf,
 
     /// Replace an existing credentials file (the old key's, usually)
-    #[arg(long, env = "XPLENTY_S3_FORCE")]
+    #[arg(long, env = "XPLENTY_S3_FORCE", value_parser = BoolishValueParser::new())]
     pub force: bool,
 
     #[command(flatten)]
@@ -328,7 +331,7 @@ pub struct RotateArgs {
     pub output: Output,
 
     /// Print the new secret access key on stdout
-    #[arg(long, env = "XPLENTY_S3_SHOW_SECRET")]
+    #[arg(long, env = "XPLENTY_S3_SHOW_SECRET", value_parser = BoolishValueParser::new())]
     pub show_secret: bool,
 }
 
@@ -339,15 +342,15 @@ pub struct TeardownArgs {
     pub user_name: String,
 
     /// List what would be deleted; delete nothing
-    #[arg(long, env = "XPLENTY_S3_DRY_RUN")]
+    #[arg(long, env = "XPLENTY_S3_DRY_RUN", value_parser = BoolishValueParser::new())]
     pub dry_run: bool,
 
     /// Do not ask for confirmation (required without a terminal)
-    #[arg(short, long, env = "XPLENTY_S3_YES")]
+    #[arg(short, long, env = "XPLENTY_S3_YES", value_parser = BoolishValueParser::new())]
     pub yes: bool,
 
     /// Never prompt
-    #[arg(long, env = "XPLENTY_S3_NO_INPUT")]
+    #[arg(long, env = "XPLENTY_S3_NO_INPUT", value_parser = BoolishValueParser::new())]
     pub no_input: bool,
 
     /// Also delete a user that this tool did not create
@@ -365,6 +368,7 @@ pub struct PolicyArgs {
         long = "bucket",
         env = "XPLENTY_S3_BUCKET",
         value_delimiter = ',',
+        value_parser = bucket_arg,
         required = true,
         value_name = "NAME"
     )]
@@ -381,6 +385,15 @@ pub struct PolicyArgs {
     /// ARN partition of the account
     #[arg(long, default_value = "aws", value_parser = ["aws", "aws-cn", "aws-us-gov"])]
     pub partition: String,
+}
+
+/// A `--bucket` value (or one item of `XPLENTY_S3_BUCKET=a,b`), without
+/// the spaces that often follow a comma. The naming rules come later.
+fn bucket_arg(value: &str) -> Result<String, String> {
+    match value.trim() {
+        "" => Err(String::from("a bucket name cannot be empty")),
+        name => Ok(name.to_owned()),
+    }
 }
 
 #[cfg(test)]

@@ -62,12 +62,7 @@ impl SetupConfig {
         let access = args
             .access
             .ok_or_else(|| missing("--access read-only|read-write", "XPLENTY_S3_ACCESS"))?;
-        let mut buckets: Vec<String> = Vec::new();
-        for bucket in &args.buckets {
-            if !buckets.contains(bucket) {
-                buckets.push(bucket.clone());
-            }
-        }
+        let buckets = validate::unique(&args.buckets);
         let user_name = args.user_name.clone().unwrap_or_else(|| DEFAULT_USER_NAME.into());
         let policy_name = args.policy_name.clone().unwrap_or_else(|| DEFAULT_POLICY_NAME.into());
         let credentials_file =

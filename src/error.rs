@@ -25,8 +25,8 @@ pub enum Error {
     #[error("{context}: {detail}")]
     Aws { context: String, detail: String, code: Option<String>, hint: Option<String> },
 
-    /// The new key was created but could not do what it was made for.
-    #[error("the connection test with the new key failed: {0}")]
+    /// The key could not do what it was made for.
+    #[error("the connection test failed: {0}")]
     ConnectionTest(String),
 
     /// Ctrl-C or SIGTERM.
@@ -56,9 +56,8 @@ impl Error {
         let answer = Answer::of(&err);
         let hint = match &answer.code {
             Some(code) => hint_for_code(code).map(str::to_owned),
-            None if answer.detail.contains("loading credentials") => {
-                Some(NO_CREDENTIALS.to_owned())
-            }
+            None if answer.detail.contains("credentials") => Some(NO_CREDENTIALS.to_owned()),
+            None if answer.status.is_none() => Some(UNREACHABLE.to_owned()),
             None => None,
         };
         Self::Aws { context: context.into(), detail: answer.detail, code: answer.code, hint }
@@ -165,6 +164,9 @@ fn body_code(response: &HttpResponse) -> Option<String> {
 const NO_CREDENTIALS: &str = "no usable AWS credentials were found: run `aws configure` or \
     `aws sso login`, pass --profile, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
 
+const UNREACHABLE: &str = "AWS could not be reached: check the network, and --endpoint-url or \
+    AWS_ENDPOINT_URL if one is set";
+
 fn hint_for_code(code: &str) -> Option<&'static str> {
     Some(match code {
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
@@ -194,14 +196,14 @@ pub struct Report<'a>(pub &'a Error);
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.0)?;
+        write!(f, "{} {}", console::style("error:").for_stderr().red().bold(), self.0)?;
         if let Error::Internal(err) = self.0 {
             for cause in err.chain().skip(1) {
                 write!(f, "\n  caused by: {cause}")?;
             }
         }
         if let Some(hint) = self.0.hint() {
-            write!(f, "\nhint: {hint}")?;
+            write!(f, "\n{} {hint}", console::style("hint:").for_stderr().cyan())?;
         }
         Ok(())
     }

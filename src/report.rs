@@ -124,15 +124,22 @@ impl SetupReport {
             Access::ReadOnly => "read",
             Access::ReadWrite => "read and write",
         };
-        let mut out = format!("Xplenty can now {verb} {}.\n", self.bucket_names().join(", "));
-        if let Some(test) = &self.connection_test {
-            let total = human_millis(test.checks.iter().map(|c| c.millis).sum());
-            let count = test.checks.len();
-            out += &format!(
-                "The connection test passed with the new key ({count} checks, {total}).\n"
+        let scope = match &self.prefix {
+            Some(prefix) => format!("keys under `{prefix}` in "),
+            None => String::new(),
+        };
+        let buckets = self.bucket_names().join(", ");
+        let Some(test) = &self.connection_test else {
+            return format!(
+                "Xplenty is set up to {verb} {scope}{buckets}; the key is untested (--skip-test).\n"
             );
-        }
-        out
+        };
+        let total = human_millis(test.checks.iter().map(|c| c.millis).sum());
+        let count = test.checks.len();
+        format!(
+            "Xplenty can now {verb} {scope}{buckets}.\n\
+             The connection test passed with the new key ({count} checks, {total}).\n"
+        )
     }
 
     fn created(&self) -> String {

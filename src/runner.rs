@@ -201,6 +201,7 @@ impl Run<'_> {
             prefix: self.config.prefix.as_deref(),
             timeout: self.config.test_timeout,
             expected_arn: Some(user_arn),
+            new_key: true,
         };
         let report = test_key(self.admin, key, &plan, self.ui).await?;
         let verdict = verdict(&report);
@@ -212,7 +213,7 @@ impl Run<'_> {
         if let Some(pending) = self.pending.take() {
             let path = pending.commit()?;
             self.ui.done(format!("Saved {} (mode 0600)", path.display()));
-            self.report.credentials_file = Some(path.display().to_string());
+            self.report.credentials_file = Some(credentials_file::shown(&path));
         }
         Ok(())
     }

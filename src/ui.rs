@@ -35,20 +35,20 @@ impl Ui {
     /// A finished step: `✓ Created IAM user xplenty`.
     pub fn done(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{} {}", style("✓").green(), message.as_ref());
+            eprintln!("{} {}", style("✓").for_stderr().green(), message.as_ref());
         }
     }
 
     /// A failed step or check, shown as it happens.
     pub fn failed(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{} {}", style("✗").red(), message.as_ref());
+            eprintln!("{} {}", style("✗").for_stderr().red(), message.as_ref());
         }
     }
 
     pub fn warn(&self, message: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{} {}", style("warning:").yellow().bold(), message.as_ref());
+            eprintln!("{} {}", style("warning:").for_stderr().yellow().bold(), message.as_ref());
         }
     }
 

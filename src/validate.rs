@@ -81,6 +81,17 @@ pub fn grant(buckets: &[String], prefix: Option<&str>) -> Result<Vec<Warning>> {
     Ok(warnings)
 }
 
+/// The buckets in the order given, each once.
+pub fn unique(buckets: &[String]) -> Vec<String> {
+    let mut seen = Vec::with_capacity(buckets.len());
+    for bucket in buckets {
+        if !seen.contains(bucket) {
+            seen.push(bucket.clone());
+        }
+    }
+    seen
+}
+
 /// IAM user names: 1 to 64 characters of letters, digits and `_+=,.@-`.
 pub fn user_name(name: &str) -> Result<()> {
     iam_name("IAM user name", name, 64)

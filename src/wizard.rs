@@ -64,11 +64,19 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
     if args.credentials_file.is_none() {
         let force = args.force;
         let path = ask_text(&theme, "Save credentials.csv as", DEFAULT_CREDENTIALS_FILE, |p| {
-            validate::credentials_path(&PathBuf::from(p), force)
+            validate::credentials_path(&home_expanded(p), force)
         })?;
-        args.credentials_file = Some(path.into());
+        args.credentials_file = Some(home_expanded(&path));
     }
     Ok(())
+}
+
+/// A typed path with a leading `~/` read as the home folder, as a shell would.
+fn home_expanded(typed: &str) -> PathBuf {
+    match (typed.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(typed),
+    }
 }
 
 /// The buckets the admin credentials can see; none when listing is refused.

@@ -10,8 +10,9 @@ pub fn run(args: &PolicyArgs, ui: &Ui) -> Result<()> {
     for warning in validate::grant(&args.buckets, args.prefix.as_deref())? {
         ui.warn(warning.0);
     }
+    let buckets = validate::unique(&args.buckets);
     let grant = Grant {
-        buckets: &args.buckets,
+        buckets: &buckets,
         access: args.access,
         prefix: args.prefix.as_deref(),
         partition: &args.partition,

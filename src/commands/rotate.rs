@@ -58,6 +58,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
         prefix: grant.prefix.as_deref(),
         timeout: args.test_timeout.duration(),
         expected_arn: Some(&user.arn),
+        new_key: true,
     };
     let result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
     if result.is_err() {
@@ -120,7 +121,8 @@ async fn replace_key(
     let iam = aws.iam();
     let key: NewKey =
         create_slash_free_key(&iam, &user.name, args.key_attempts.max, ledger).await?;
-    ui.done(format!("Created access key {} ({} attempts)", key.access_key_id, key.attempts));
+    let tries = if key.attempts == 1 { "attempt" } else { "attempts" };
+    ui.done(format!("Created access key {} ({} {tries})", key.access_key_id, key.attempts));
     outcome.access_key_id = Some(key.access_key_id.clone());
     outcome.key_attempts = key.attempts;
     interrupt::check()?;
@@ -138,7 +140,7 @@ async fn replace_key(
     let path =
         credentials_file::write_pending(&args.credentials_file, &stored, args.force)?.commit()?;
     ui.done(format!("Saved {} (mode 0600)", path.display()));
-    outcome.credentials_file = Some(path.display().to_string());
+    outcome.credentials_file = Some(credentials_file::shown(&path));
     outcome.secret_access_key = args.show_secret.then(|| key.secret.expose().to_owned());
     Ok(())
 }

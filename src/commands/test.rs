@@ -32,13 +32,14 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
     }
 
     let with_key = Aws::load(global).await.with_key(&key.access_key_id, &key.secret);
-    let buckets = runner::locate_buckets(&with_key, &args.buckets, ui).await?;
+    let buckets = runner::locate_buckets(&with_key, &validate::unique(&args.buckets), ui).await?;
     let plan = TestPlan {
         buckets: &buckets,
         access: args.access,
         prefix: args.prefix.as_deref(),
         timeout: args.test_timeout.duration(),
         expected_arn: None,
+        new_key: false,
     };
     let report = connection_test::run(&with_key, &plan, ui).await?;
     let verdict = runner::verdict(&report);

@@ -45,12 +45,11 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
             Ok((bucket(region), Some(warning)))
         }
         (Some(region), _) => Ok((bucket(region), None)),
+        // S3 itself always names the region; some compatible servers do not.
         (None, Some(403)) => {
             let region = s3.config().region().map_or(crate::aws::FALLBACK_REGION, |r| r.as_ref());
-            let warning = Warning(format!(
-                "bucket `{name}`: access denied and no region in the answer; assuming {region}"
-            ));
-            Ok((bucket(region), Some(warning)))
+            tracing::info!(bucket = name, region, "HeadBucket refused without a region; assuming");
+            Ok((bucket(region), None))
         }
         (None, _) => Err(Error::aws(format!("finding the region of bucket `{name}`"), err)),
     }

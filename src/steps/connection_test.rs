@@ -41,6 +41,21 @@ pub struct TestPlan<'a> {
     pub timeout: Duration,
     /// The ARN the key must belong to, when known.
     pub expected_arn: Option<&'a str>,
+    /// Whether the key was created moments ago, so that its policy may
+    /// still be on its way.
+    pub new_key: bool,
+}
+
+impl TestPlan<'_> {
+    /// How long `AccessDenied` is retried: for a new key the policy may not
+    /// have arrived everywhere yet; for an existing key the answer is final.
+    fn propagation(&self) -> Duration {
+        if self.new_key {
+            POLICY_PROPAGATION.min(self.timeout)
+        } else {
+            Duration::ZERO
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +78,15 @@ impl TestReport {
     }
 }
 
+/// What a refused call was doing, which decides the likely cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Key,
+    Listing,
+    Reading,
+    Writing,
+}
+
 /// The answers the checks tell apart.
 impl Answer {
     fn is_inactive_key(&self) -> bool {
@@ -78,7 +102,7 @@ impl Answer {
     }
 
     /// The likely cause, in plain words, followed by what AWS said.
-    fn explain(&self, object_level: bool) -> String {
+    fn explain(&self, scope: Scope) -> String {
         let code = self.code.as_deref().unwrap_or_default();
         let cause = match code {
             "InvalidAccessKeyId" | "InvalidClientTokenId" => {
@@ -95,7 +119,11 @@ impl Answer {
             }
             "RequestTimeTooSkewed" => "this machine's clock is more than 5 minutes off",
             "NoSuchBucket" => "the bucket does not exist (any more)",
-            _ if self.is_access_denied() && object_level => {
+            _ if self.is_access_denied() && scope == Scope::Writing => {
+                "writing is refused: the key's policy does not allow s3:PutObject here (a \
+                 read-only key?), or a bucket policy or service control policy denies it"
+            }
+            _ if self.is_access_denied() && scope == Scope::Reading => {
                 "listing works but objects are refused: objects encrypted with SSE-KMS \
                  without kms:Decrypt for this user, objects owned by another account, or a \
                  requester-pays bucket"
@@ -159,7 +187,7 @@ async fn run_checks(
         interrupt::check()?;
         let s3 = key.s3(&bucket.region);
         let started = Instant::now();
-        let listed = list(&s3, bucket, plan.prefix, plan.timeout).await?;
+        let listed = list(&s3, bucket, plan).await?;
         let first = listed.as_ref().ok().cloned().flatten();
         if !record(checks, ui, &format!("list {}", bucket.name), started, listed.map(drop)) {
             return Ok(false);
@@ -174,7 +202,7 @@ async fn run_checks(
         }
         interrupt::check()?;
         let ok = match plan.access {
-            Some(Access::ReadWrite) => write_cycle(&s3, bucket, plan.prefix, ui, checks).await?,
+            Some(Access::ReadWrite) => write_cycle(&s3, bucket, plan, ui, checks).await?,
             Some(Access::ReadOnly) => write_refused(&s3, bucket, plan.prefix, ui, checks).await,
             None => true,
         };
@@ -230,13 +258,13 @@ async fn key_active(
         let answer = Answer::of(&err);
         tracing::debug!(tries, error = %answer.detail, "new key not usable yet");
         if !answer.is_inactive_key() {
-            break Err(answer.explain(false));
+            break Err(answer.explain(Scope::Key));
         }
         if !backoff.wait().await? {
             break Err(format!(
                 "the key was still not active after {} s: {}",
                 plan.timeout.as_secs(),
-                answer.explain(false)
+                answer.explain(Scope::Key)
             ));
         }
     };
@@ -254,10 +282,10 @@ async fn key_active(
 async fn list(
     s3: &aws_sdk_s3::Client,
     bucket: &Bucket,
-    prefix: Option<&str>,
-    timeout: Duration,
+    plan: &TestPlan<'_>,
 ) -> Result<std::result::Result<Option<(String, i64)>, String>> {
-    let mut backoff = Backoff::new(POLICY_PROPAGATION.min(timeout));
+    let prefix = plan.prefix;
+    let mut backoff = Backoff::new(plan.propagation());
     loop {
         let request = s3
             .list_objects_v2()
@@ -276,7 +304,7 @@ async fn list(
         tracing::debug!(bucket = %bucket.name, error = %err.detail, "listing refused");
         let propagating = err.is_access_denied() || err.is_inactive_key();
         if !propagating || !backoff.wait().await? {
-            return Ok(Err(err.explain(false)));
+            return Ok(Err(err.explain(Scope::Listing)));
         }
     }
 }
@@ -297,7 +325,7 @@ async fn read_first_byte(
         .set_range(range)
         .send()
         .await
-        .map_err(|err| Answer::of(&err).explain(true))?;
+        .map_err(|err| Answer::of(&err).explain(Scope::Reading))?;
     out.body.collect().await.map_err(|err| format!("reading the object failed: {err}"))?;
     Ok(())
 }
@@ -312,16 +340,16 @@ fn test_object_key(prefix: Option<&str>) -> String {
 async fn write_cycle(
     s3: &aws_sdk_s3::Client,
     bucket: &Bucket,
-    prefix: Option<&str>,
+    plan: &TestPlan<'_>,
     ui: &Ui,
     checks: &mut Vec<Check>,
 ) -> Result<bool> {
-    let object = test_object_key(prefix);
+    let object = test_object_key(plan.prefix);
     let body = format!("written by xplenty-s3 to test Xplenty's access to {}\n", bucket.name);
     let name = |what: &str| format!("{what} {}/{object}", bucket.name);
 
     let started = Instant::now();
-    let put = put_with_retry(s3, &bucket.name, &object, &body).await?;
+    let put = put_with_retry(s3, &bucket.name, &object, &body, plan.propagation()).await?;
     if !record(checks, ui, &name("write"), started, put) {
         return Ok(false);
     }
@@ -333,7 +361,12 @@ async fn write_cycle(
     let started = Instant::now();
     let deleted =
         s3.delete_object().bucket(&bucket.name).key(&object).send().await.map(drop).map_err(
-            |err| format!("{} The test object is left behind.", Answer::of(&err).explain(true)),
+            |err| {
+                format!(
+                    "{} The test object is left behind.",
+                    Answer::of(&err).explain(Scope::Writing)
+                )
+            },
         );
     if !record(checks, ui, &name("delete"), started, deleted) || !read_ok {
         return Ok(false);
@@ -342,7 +375,7 @@ async fn write_cycle(
     let started = Instant::now();
     let gone = match s3.head_object().bucket(&bucket.name).key(&object).send().await {
         Err(err) if Answer::of(&err).is_not_found() => Ok(()),
-        Err(err) => Err(Answer::of(&err).explain(true)),
+        Err(err) => Err(Answer::of(&err).explain(Scope::Reading)),
         Ok(_) => Err(String::from("the object still exists after it was deleted")),
     };
     Ok(record(checks, ui, &name("confirm deleted"), started, gone))
@@ -355,8 +388,9 @@ async fn put_with_retry(
     bucket: &str,
     object: &str,
     body: &str,
+    propagation: Duration,
 ) -> Result<std::result::Result<(), String>> {
-    let mut backoff = Backoff::new(POLICY_PROPAGATION);
+    let mut backoff = Backoff::new(propagation);
     loop {
         let sent = s3
             .put_object()
@@ -370,7 +404,7 @@ async fn put_with_retry(
             Err(err) => Answer::of(&err),
         };
         if !err.is_access_denied() || !backoff.wait().await? {
-            return Ok(Err(err.explain(true)));
+            return Ok(Err(err.explain(Scope::Writing)));
         }
     }
 }
@@ -387,7 +421,7 @@ async fn read_back(
         .key(object)
         .send()
         .await
-        .map_err(|err| Answer::of(&err).explain(true))?;
+        .map_err(|err| Answer::of(&err).explain(Scope::Reading))?;
     let bytes = out.body.collect().await.map_err(|err| format!("reading it failed: {err}"))?;
     if bytes.into_bytes() == expected.as_bytes() {
         Ok(())
@@ -416,7 +450,9 @@ async fn write_refused(
         .await;
     let outcome = match sent {
         Err(err) if Answer::of(&err).is_access_denied() => Ok(()),
-        Err(err) => Err(format!("expected AccessDenied, got: {}", Answer::of(&err).explain(true))),
+        Err(err) => {
+            Err(format!("expected AccessDenied, got: {}", Answer::of(&err).explain(Scope::Writing)))
+        }
         Ok(_) => {
             let cleanup = s3.delete_object().bucket(&bucket.name).key(&object).send().await;
             let left = if cleanup.is_ok() { "" } else { " (the test object is left behind)" };

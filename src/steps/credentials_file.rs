@@ -80,6 +80,11 @@ impl PendingFile {
     }
 }
 
+/// The file's absolute path, as the summary and the JSON report show it.
+pub fn shown(path: &Path) -> String {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display().to_string()
+}
+
 fn to_csv(key: &StoredKey) -> anyhow::Result<Vec<u8>> {
     let mut writer =
         csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
@@ -110,6 +115,9 @@ pub fn read(path: &Path) -> Result<StoredKey> {
 
 fn parse(bytes: &[u8]) -> std::result::Result<StoredKey, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err("is empty".into());
+    }
     let mut reader =
         csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
     let headers = reader.headers().map_err(|err| format!("is not valid CSV: {err}"))?.clone();
@@ -126,11 +134,14 @@ fn parse(bytes: &[u8]) -> std::result::Result<StoredKey, String> {
         ));
     };
     let user_at = column("user name");
-    let record = reader
-        .records()
+    let mut records = reader.records();
+    let record = records
         .next()
         .ok_or("holds no key, only a header")?
         .map_err(|err| format!("is not valid CSV: {err}"))?;
+    if records.next().is_some() {
+        return Err("holds more than one key: keep the one for Xplenty in a file of its own".into());
+    }
     let field = |at: usize| record.get(at).unwrap_or_default().to_owned();
     let key = StoredKey {
         user_name: user_at.map(field).filter(|u| !u.is_empty()),
@@ -191,6 +202,9 @@ mod tests {
             ("Name,Value\nx,y\n", "has no `Access key ID`"),
             ("Access key ID,Secret access key\n", "holds no key"),
             ("Access key ID,Secret access key\n,\n", "empty access key id"),
+            ("", "is empty"),
+            ("\u{feff}\r\n", "is empty"),
+            ("Access key ID,Secret access key\nA,B\nC,D\n", "more than one key"),
         ];
         for (text, expected) in cases {
             let err = parse(text.as_bytes()).unwrap_err();
