@@ -13,7 +13,7 @@ use crate::rollback::{Created, Ledger, RollbackReport};
 use crate::steps::attach_policy::PolicyPlan;
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
-use crate::steps::create_access_key::{create_slash_free_key, NewKey};
+use crate::steps::create_access_key::{create_slash_free_key, describe_key, list_keys, NewKey};
 use crate::steps::create_user::{create_user, User};
 use crate::steps::credentials_file::{self, PendingFile, StoredKey};
 use crate::steps::identity::Identity;
@@ -129,6 +129,12 @@ impl Run<'_> {
 
         let user = self.user(&iam).await?;
         let policy = attach_policy::prepare(&iam, &user, &config.policy_name, &document).await?;
+        if policy.replaces_existing() {
+            self.ui.warn(format!(
+                "replacing inline policy `{}` of user `{}` (it is put back if this run fails)",
+                config.policy_name, user.name
+            ));
+        }
         let key = self.key(&iam, &user).await?;
         self.policy(&iam, &user, policy).await?;
 
@@ -147,6 +153,14 @@ impl Run<'_> {
             self.ui.done(format!("Created IAM user {}", user.name));
         } else {
             self.ui.done(format!("Using existing IAM user {}", user.name));
+            for key in list_keys(iam, &user.name).await? {
+                self.ui.warn(format!(
+                    "user `{}` keeps its key {}: it is not changed by this run; delete it \
+                     once Xplenty uses the new key",
+                    user.name,
+                    describe_key(&key)
+                ));
+            }
         }
         self.report.user_arn = Some(user.arn.clone());
         self.report.user_created = user.created;

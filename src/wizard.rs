@@ -15,9 +15,10 @@ use crate::config::{
 };
 use crate::error::{Error, Result};
 use crate::policy::Access;
-use crate::steps::bucket_region::Bucket;
-use crate::steps::create_user::{TAG_KEY, TAG_VALUE};
+use crate::steps::bucket_region::{find_region, Bucket};
+use crate::steps::create_user::{user_exists, TAG_KEY, TAG_VALUE};
 use crate::steps::identity::Identity;
+use crate::ui::Ui;
 use crate::validate;
 
 /// Ctrl-C at a prompt comes back as an interrupted read: nothing exists
@@ -32,11 +33,11 @@ fn prompt_error(err: dialoguer::Error) -> Error {
 }
 
 /// Asks for every value the flags did not give.
-pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
+pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws, ui: &Ui) -> Result<()> {
     let theme = ColorfulTheme::default();
     if args.buckets.is_empty() {
         let offered = list_buckets(aws).await;
-        args.buckets.push(ask_bucket(&theme, &offered)?);
+        args.buckets.push(ask_bucket(&theme, &offered, aws, ui).await?);
     }
     if args.access.is_none() {
         let choices =
@@ -50,8 +51,7 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws) -> Result<()> {
         args.access = Some([Access::ReadOnly, Access::ReadWrite][picked]);
     }
     if args.user_name.is_none() {
-        args.user_name =
-            Some(ask_text(&theme, "IAM user name", DEFAULT_USER_NAME, validate::user_name)?);
+        args.user_name = Some(ask_user_name(&theme, aws, args.reuse_user, ui).await?);
     }
     if args.policy_name.is_none() {
         args.policy_name = Some(ask_text(
@@ -90,7 +90,12 @@ async fn list_buckets(aws: &Aws) -> Vec<String> {
     }
 }
 
-fn ask_bucket(theme: &ColorfulTheme, offered: &[String]) -> Result<String> {
+async fn ask_bucket(
+    theme: &ColorfulTheme,
+    offered: &[String],
+    aws: &Aws,
+    ui: &Ui,
+) -> Result<String> {
     if !offered.is_empty() {
         let mut items: Vec<&str> = offered.iter().map(String::as_str).collect();
         items.push("(type another name)");
@@ -104,7 +109,34 @@ fn ask_bucket(theme: &ColorfulTheme, offered: &[String]) -> Result<String> {
             return Ok(name.clone());
         }
     }
-    ask_text(theme, "Bucket name", "", |name| validate::bucket_name(name).map(drop))
+    // A typed name is looked up at once, so a typo is not found only after
+    // the plan was confirmed.
+    let s3 = aws.s3(aws.home_region());
+    loop {
+        let name =
+            ask_text(theme, "Bucket name", "", |name| validate::bucket_name(name).map(drop))?;
+        match find_region(&s3, &name).await {
+            Err(Error::Aws { code: Some(code), .. }) if code == "NotFound" => {
+                ui.warn(format!("there is no bucket `{name}`: check the name with `aws s3 ls`"));
+            }
+            _ => return Ok(name),
+        }
+    }
+}
+
+/// Asks for the user name until it names no existing user (any name does
+/// with `--reuse-user`).
+async fn ask_user_name(theme: &ColorfulTheme, aws: &Aws, reuse: bool, ui: &Ui) -> Result<String> {
+    loop {
+        let name = ask_text(theme, "IAM user name", DEFAULT_USER_NAME, validate::user_name)?;
+        if reuse || !user_exists(&aws.iam(), &name).await? {
+            return Ok(name);
+        }
+        ui.warn(format!(
+            "IAM user `{name}` already exists: choose another name, or run again with \
+             --reuse-user to give it a new key, or `xplenty-s3 rotate --user-name {name}`"
+        ));
+    }
 }
 
 fn ask_text(

@@ -144,7 +144,10 @@ async fn an_existing_user_is_an_error_unless_reused() {
     assert!(!session.path("second.csv").exists());
 
     second.push("--reuse-user");
-    session.run(&second).assert_code(0);
+    let run = session.run(&second);
+    run.assert_code(0);
+    assert!(run.stderr.contains("replacing inline policy `Xplenty`"), "{}", run.stderr);
+    assert!(run.stderr.contains("keeps its key"), "the older key is pointed out: {}", run.stderr);
     let state = user_state(&user).await.unwrap();
     assert_eq!(state.keys.len(), 2, "the reused user got a second key");
     assert_eq!(state.policies, vec!["Xplenty".to_owned()], "the policy was replaced, not added");

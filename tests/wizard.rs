@@ -17,6 +17,8 @@ fn answer(pty: &mut PtySession, prompt: &str, keys: &str) {
 async fn the_wizard_asks_shows_the_plan_and_sets_up_read_only_access() {
     let bucket = bucket_with(REGION, &[("report.csv", "x,y\n")]).await;
     let user = unique("wizard");
+    let taken = unique("taken");
+    moto().iam().create_user().user_name(&taken).send().await.unwrap();
     let session = Session::new();
     let mut command = session.command(&["setup"]);
     // Offer exactly one bucket, so the default choice is this one.
@@ -25,6 +27,9 @@ async fn the_wizard_asks_shows_the_plan_and_sets_up_read_only_access() {
     let mut pty = spawn_command(command, Some(20_000)).unwrap();
     answer(&mut pty, "(type another name)", "\r");
     answer(&mut pty, "also write and delete objects", "\r");
+    // A name that is taken is refused at the prompt, before anything is created.
+    answer(&mut pty, "IAM user name", &format!("{taken}\r"));
+    answer(&mut pty, "already exists", "");
     answer(&mut pty, "IAM user name", &format!("{user}\r"));
     answer(&mut pty, "Inline policy name", "\r");
     answer(&mut pty, "Save credentials.csv as", "\r");

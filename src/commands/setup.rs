@@ -93,7 +93,7 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
     let aws = Aws::load(global).await;
     let identity = who_am_i(&aws.sts()).await?;
     if interactive {
-        wizard::ask_missing(&mut args, &aws).await?;
+        wizard::ask_missing(&mut args, &aws, ui).await?;
     }
     let (config, warnings) = SetupConfig::from_args(&args)?;
     for warning in warnings.iter().filter(|w| !early_warnings.contains(w)) {

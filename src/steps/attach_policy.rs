@@ -23,6 +23,13 @@ pub struct PolicyPlan {
     previous: Option<String>,
 }
 
+impl PolicyPlan {
+    /// Whether the policy replaces one of the same name on a reused user.
+    pub fn replaces_existing(&self) -> bool {
+        self.previous.is_some()
+    }
+}
+
 /// Checks that `document` fits beside the user's other inline policies
 /// (read calls only, and none for a user this run created).
 pub async fn prepare(iam: &Client, user: &User, name: &str, document: &str) -> Result<PolicyPlan> {
