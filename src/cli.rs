@@ -14,8 +14,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0    done
   1    unexpected internal error
-  2    invalid input or usage (no AWS call was made)
-  3    an AWS call failed (what this run created has been removed)
+  2    invalid input or usage, or a confirmation declined (nothing was created)
+  3    an AWS call failed or was refused (what this run created has been removed)
   4    the connection test failed (what this run created has been removed,
        unless --keep-on-failure)
   130  interrupted (what this run created has been removed)";
@@ -135,8 +135,14 @@ pub enum Command {
     #[command(after_help = POLICY_EXAMPLES)]
     Policy(PolicyArgs),
 
-    /// Print the manual page (roff), e.g. `xplenty-s3 man > xplenty-s3.1`
-    Man,
+    /// Print the manual page, or write one page per command to a folder
+    #[command(after_help = "Examples:\n  xplenty-s3 man > xplenty-s3.1\n  \
+        xplenty-s3 man --dir ~/.local/share/man/man1")]
+    Man {
+        /// Write xplenty-s3.1, xplenty-s3-setup.1, ... into this folder
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 
     /// Print a shell completion script
     #[command(
@@ -157,7 +163,12 @@ Examples:
   xplenty-s3 setup --bucket my-data --access read-only --no-input
 
   # CI bootstrap step: JSON on stdout, nothing left behind on failure
-  xplenty-s3 setup --bucket my-data --access read-write --no-input --yes --output json";
+  xplenty-s3 setup --bucket my-data --access read-write --no-input --yes --output json
+
+Environment:
+  Every flag of setup can be set as XPLENTY_S3_<FLAG>, e.g. XPLENTY_S3_BUCKET=a,b or
+  XPLENTY_S3_NO_INPUT=1 (switches take 1/0, true/false, yes/no, on/off). Admin
+  credentials come from the AWS CLI's chain: AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, ...";
 
 impl Command {
     /// The `--output` format of commands that have one.
@@ -167,7 +178,7 @@ impl Command {
             Self::Test(args) => Some(args.output.format),
             Self::Rotate(args) => Some(args.output.format),
             Self::Teardown(args) => Some(args.output.format),
-            Self::Policy(_) | Self::Man | Self::Completions { .. } => None,
+            Self::Policy(_) | Self::Man { .. } | Self::Completions { .. } => None,
         }
     }
 }

@@ -85,9 +85,18 @@ fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {
             );
             Ok(())
         }
-        Command::Man => {
+        Command::Man { dir: None } => {
             let page = clap_mangen::Man::new(Cli::command());
             page.render(&mut std::io::stdout()).map_err(anyhow::Error::from)?;
+            Ok(())
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .and_then(|()| clap_mangen::generate_to(Cli::command(), &dir))
+                .map_err(|err| {
+                    anyhow::Error::from(err)
+                        .context(format!("writing manual pages to {}", dir.display()))
+                })?;
             Ok(())
         }
         Command::Setup(args) => runtime()?.block_on(commands::setup::run(&cli.global, args, ui)),

@@ -244,7 +244,11 @@ fn completions_and_man_page_are_generated() {
     assert!(run.stdout.contains("xplenty-s3") && run.stdout.contains("teardown"));
     let run = session.run(&["man"]);
     run.assert_code(0);
-    assert!(run.stdout.starts_with(".ie") || run.stdout.contains(".TH"), "{}", &run.stdout[..200]);
+    assert!(run.stdout.contains(".TH"), "{}", &run.stdout[..200]);
+    session.run(&["man", "--dir", "pages"]).assert_code(0);
+    let setup_page = std::fs::read_to_string(session.path("pages/xplenty-s3-setup.1")).unwrap();
+    assert!(setup_page.contains("\\-\\-bucket"), "setup's flags are in its own page");
+    assert!(setup_page.contains("XPLENTY_S3_<FLAG>"), "with their environment variables");
 }
 
 #[tokio::test]
