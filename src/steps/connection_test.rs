@@ -141,7 +141,12 @@ impl Answer {
     }
 }
 
-/// Retry delays: 100 ms doubling to 2 s, never past a deadline.
+/// Retry delays: 100 ms, then 200 ms, then every 300 ms, never past a
+/// deadline. The cap is low on purpose: a refused poll is one cheap request,
+/// while every moment between the key becoming active and the next poll is
+/// time the user waits for nothing.
+const MAX_POLL_INTERVAL: Duration = Duration::from_millis(300);
+
 struct Backoff {
     delay: Duration,
     deadline: Instant,
@@ -159,7 +164,7 @@ impl Backoff {
             return Ok(false);
         }
         interrupt::sleep(self.delay.min(left)).await?;
-        self.delay = (self.delay * 2).min(Duration::from_secs(2));
+        self.delay = (self.delay * 2).min(MAX_POLL_INTERVAL);
         Ok(true)
     }
 }
