@@ -21,18 +21,7 @@ async fn aws_cli_imports_the_credentials_file_and_lists_the_bucket() {
     let bucket = bucket_with(REGION, &[("exports/day-1.csv", "a\n")]).await;
     let user = unique("cli");
     let session = Session::new();
-    session
-        .run(&[
-            "setup",
-            "--bucket",
-            &bucket,
-            "--access",
-            "read-only",
-            "--user-name",
-            &user,
-            "--no-input",
-        ])
-        .assert_code(0);
+    session.run(&setup_args(&bucket, "read-only", &user, &[])).assert_code(0);
 
     let aws = |args: &[&str]| {
         Command::new(aws_cli())

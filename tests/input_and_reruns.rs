@@ -182,18 +182,8 @@ async fn a_reused_user_with_large_policies_is_refused_before_the_policy_is_sent(
         .unwrap();
 
     let session = Session::new();
-    let run = session.run(&[
-        "setup",
-        "--no-input",
-        "--bucket",
-        &bucket,
-        "--access",
-        "read-write",
-        "--user-name",
-        &user,
-        "--reuse-user",
-        "--skip-test",
-    ]);
+    let run =
+        session.run(&setup_args(&bucket, "read-write", &user, &["--reuse-user", "--skip-test"]));
     run.assert_code(2);
     assert!(run.stderr.contains("over IAM's limit of 2048"), "{}", run.stderr);
     let state = user_state(&user).await.unwrap();

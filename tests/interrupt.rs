@@ -14,19 +14,12 @@ async fn sigint_during_the_connection_test_rolls_back_and_exits_130() {
     deny_s3(&user).await;
 
     let session = Session::new();
-    let mut run = Watched::start(session.command(&[
-        "setup",
-        "--no-input",
-        "--bucket",
+    let mut run = Watched::start(session.command(&setup_args(
         &bucket,
-        "--access",
         "read-only",
-        "--user-name",
         &user,
-        "--reuse-user",
-        "--test-timeout",
-        "60",
-    ]));
+        &["--reuse-user", "--test-timeout", "60"],
+    )));
     run.wait_for("key active");
     let (code, stderr) = run.interrupt();
 

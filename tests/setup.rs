@@ -30,16 +30,7 @@ async fn read_only_scripted_setup_leaves_a_working_read_only_key() {
     let user = unique("xplenty");
     let session = Session::new();
 
-    let run = session.run(&[
-        "setup",
-        "--bucket",
-        &bucket,
-        "--access",
-        "read-only",
-        "--user-name",
-        &user,
-        "--no-input",
-    ]);
+    let run = session.run(&setup_args(&bucket, "read-only", &user, &[]));
     run.assert_code(0);
 
     let state = user_state(&user).await.expect("the user exists");
@@ -77,19 +68,8 @@ async fn read_write_scripted_setup_can_write_and_leaves_no_test_object() {
     let user = unique("xplenty");
     let session = Session::new();
 
-    let run = session.run(&[
-        "setup",
-        "--bucket",
-        &bucket,
-        "--access",
-        "read-write",
-        "--user-name",
-        &user,
-        "--no-input",
-        "--yes",
-        "--output",
-        "json",
-    ]);
+    let run =
+        session.run(&setup_args(&bucket, "read-write", &user, &["--yes", "--output", "json"]));
     run.assert_code(0);
     let report = run.json();
     assert_eq!(report["user_name"], user);
@@ -136,19 +116,12 @@ async fn keys_with_a_slash_are_replaced_until_one_is_slash_free() {
     for _ in 0..12 {
         let user = unique("slash");
         let session = Session::new();
-        let run = session.run(&[
-            "setup",
-            "--bucket",
+        let run = session.run(&setup_args(
             &bucket,
-            "--access",
             "read-only",
-            "--user-name",
             &user,
-            "--no-input",
-            "--output",
-            "json",
-            "--skip-test",
-        ]);
+            &["--output", "json", "--skip-test"],
+        ));
         run.assert_code(0);
         let (id, secret) = read_credentials(&session.path("credentials.csv"));
         assert!(!secret.contains('/') && !id.contains('/'));
@@ -163,16 +136,7 @@ async fn a_bucket_that_does_not_exist_stops_before_anything_is_created() {
     let missing = unique("no-such-bucket");
     let user = unique("xplenty");
     let session = Session::new();
-    let run = session.run(&[
-        "setup",
-        "--bucket",
-        &missing,
-        "--access",
-        "read-only",
-        "--user-name",
-        &user,
-        "--no-input",
-    ]);
+    let run = session.run(&setup_args(&missing, "read-only", &user, &[]));
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains(&format!("bucket `{missing}` does not exist")), "{}", run.stderr);
     assert!(user_state(&user).await.is_none(), "no user was created");

@@ -130,6 +130,19 @@ impl Moto {
     }
 }
 
+/// `setup --no-input --bucket BUCKET --access ACCESS --user-name USER`, then `extra`.
+pub fn setup_args<'a>(
+    bucket: &'a str,
+    access: &'a str,
+    user: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args =
+        vec!["setup", "--no-input", "--bucket", bucket, "--access", access, "--user-name", user];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// A name no other test uses: `base-` and random lowercase letters.
 pub fn unique(base: &str) -> String {
     let random: String = std::iter::repeat_with(fastrand::lowercase).take(8).collect();

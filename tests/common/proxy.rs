@@ -42,6 +42,10 @@ struct State {
     log: Vec<(String, String)>,
     inactive_for: Duration,
     new_keys: HashMap<String, Instant>,
+    /// For each new key that was refused as inactive: how long after it
+    /// became active the first request with it was let through.
+    overshoots: Vec<Duration>,
+    refused_as_inactive: usize,
     secrets: Vec<String>,
 }
 
@@ -85,6 +89,16 @@ impl Proxy {
     /// Keys created through this proxy are refused as unknown for `duration`.
     pub fn keys_inactive_for(&self, duration: Duration) {
         self.state.lock().unwrap().inactive_for = duration;
+    }
+
+    /// How late after becoming active each slow key was first let through.
+    pub fn activation_overshoots(&self) -> Vec<Duration> {
+        self.state.lock().unwrap().overshoots.clone()
+    }
+
+    /// How many requests were refused because their key was not active yet.
+    pub fn refused_as_inactive(&self) -> usize {
+        self.state.lock().unwrap().refused_as_inactive
     }
 
     /// Every secret `CreateAccessKey` returned, rejected ones included.
@@ -194,8 +208,18 @@ fn decide(
     if let Some(fault) = fault {
         return Some(Decision::Fault(fault.kind));
     }
-    let created = key_id.and_then(|id| state.new_keys.get(id))?;
-    (created.elapsed() < state.inactive_for).then_some(Decision::Inactive)
+    let id = key_id?;
+    let age = state.new_keys.get(id)?.elapsed();
+    if age < state.inactive_for {
+        state.refused_as_inactive += 1;
+        return Some(Decision::Inactive);
+    }
+    let overshoot = age - state.inactive_for;
+    if !state.inactive_for.is_zero() {
+        state.new_keys.remove(id);
+        state.overshoots.push(overshoot);
+    }
+    None
 }
 
 fn remember_key(state: &Mutex<State>, body: &str) {
