@@ -260,17 +260,18 @@ async fn sigint_during_a_passing_connection_test_still_rolls_back() {
 }
 
 #[tokio::test]
-async fn sigint_while_test_waits_for_a_key_ends_it_at_once() {
+async fn sigint_while_waiting_for_the_new_key_ends_at_once_and_rolls_back() {
     let bucket = bucket_with(REGION, &[]).await;
-    let session = Session::new();
-    let file = "User Name,Access Key Id,Secret Access Key\nx,AKIANOSUCHKEY0000000,secret\n";
-    std::fs::write(session.path("credentials.csv"), file).unwrap();
-    let mut command = session.command(&["test", "--bucket", &bucket, "--test-timeout", "60", "-v"]);
-    command.env("RUST_LOG", "xplenty_s3=debug");
-    let mut run = Watched::start(command);
-    run.wait_for("new key not usable yet");
+    let proxy = Proxy::start(&moto().endpoint);
+    proxy.keys_inactive_for(Duration::from_secs(60));
+    let session = Session::through(&proxy);
+    let user = unique("impatient");
+    let mut run = Watched::start(session.command(&setup_args(&bucket, "read-only", &user, &[])));
+    run.wait_for("Attached");
+    std::thread::sleep(Duration::from_millis(500));
     let started = Instant::now();
     let (code, seen) = run.interrupt();
     assert_eq!(code, Some(130), "{seen}");
     assert!(started.elapsed() < Duration::from_secs(5), "ended promptly: {:?}", started.elapsed());
+    assert!(user_state(&user).await.is_none(), "{seen}");
 }

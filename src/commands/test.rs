@@ -27,9 +27,6 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
     }
     let key = credentials_file::read(&args.credentials_file)?;
     interrupt::listen();
-    if key.secret.expose().contains('/') {
-        ui.warn("the secret contains `/`, which Xplenty cannot use: run `xplenty-s3 rotate`");
-    }
 
     let with_key = Aws::load(global).await.with_key(&key.access_key_id, &key.secret);
     let buckets = runner::locate_buckets(&with_key, &validate::unique(&args.buckets), ui).await?;
@@ -41,7 +38,16 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         expected_arn: None,
         new_key: false,
     };
-    let report = connection_test::run(&with_key, &plan, ui).await?;
+    let mut report = connection_test::run(&with_key, &plan, ui).await?;
+    if key.secret.expose().contains('/') {
+        let user = key.user_name.as_deref().unwrap_or("NAME");
+        let why = format!(
+            "the secret contains `/`, which breaks the s3://KEY:SECRET@bucket URIs Xplenty's \
+             engine uses: run `xplenty-s3 rotate --user-name {user}` for a slash-free key"
+        );
+        ui.failed(format!("secret has no `/`: {why}"));
+        report.add_failure("secret has no `/`", why);
+    }
     let verdict = runner::verdict(&report);
     let outcome = Outcome {
         credentials_file: args.credentials_file.display().to_string(),

@@ -73,6 +73,12 @@ pub struct TestReport {
 }
 
 impl TestReport {
+    /// Adds a failed check found outside the AWS calls.
+    pub fn add_failure(&mut self, name: &str, error: String) {
+        self.checks.push(Check { name: name.to_owned(), ok: false, millis: 0, error: Some(error) });
+        self.passed = false;
+    }
+
     pub fn first_failure(&self) -> Option<&Check> {
         self.checks.iter().find(|c| !c.ok)
     }
@@ -106,8 +112,7 @@ impl Answer {
         let code = self.code.as_deref().unwrap_or_default();
         let cause = match code {
             "InvalidAccessKeyId" | "InvalidClientTokenId" => {
-                "the key is not active (yet): AWS did not recognise it; raise --test-timeout \
-                 if AWS is slow to propagate new keys"
+                "AWS did not recognise the key: it is not active yet, or it was deleted"
             }
             "SignatureDoesNotMatch" => {
                 "the secret does not match the key id: it was mangled on the way"
@@ -250,36 +255,58 @@ async fn key_active(
     plan: &TestPlan<'_>,
     ui: &Ui,
 ) -> Result<std::result::Result<(), String>> {
-    let sts = key.sts();
-    let spinner = ui.spinner("waiting for AWS to activate the new key");
-    let mut backoff = Backoff::new(plan.timeout);
-    let mut tries = 0u32;
-    let outcome = loop {
-        tries += 1;
-        let err = match sts.get_caller_identity().send().await {
-            Ok(out) => break Ok(out.arn().unwrap_or_default().to_owned()),
-            Err(err) => err,
-        };
-        let answer = Answer::of(&err);
-        tracing::debug!(tries, error = %answer.detail, "new key not usable yet");
-        if !answer.is_inactive_key() {
-            break Err(answer.explain(Scope::Key));
-        }
-        if !backoff.wait().await? {
-            break Err(format!(
-                "the key was still not active after {} s: {}",
-                plan.timeout.as_secs(),
-                answer.explain(Scope::Key)
-            ));
-        }
-    };
+    let spinner = ui.spinner(if plan.new_key {
+        "waiting for AWS to activate the new key"
+    } else {
+        "checking the key"
+    });
+    let outcome = poll_identity(key, plan).await;
     spinner.finish_and_clear();
-    Ok(outcome.and_then(|arn| match plan.expected_arn {
+    Ok(outcome?.and_then(|arn| match plan.expected_arn {
         Some(expected) if !expected.is_empty() && arn != expected => {
             Err(format!("the key signs in as {arn}, not as {expected}"))
         }
         _ => Ok(()),
     }))
+}
+
+/// Calls `sts:GetCallerIdentity` until AWS knows the key: for a new key up
+/// to the timeout, for an existing key once (an unknown existing key was
+/// deleted, deactivated or mistyped; waiting will not help).
+async fn poll_identity(
+    key: &Aws,
+    plan: &TestPlan<'_>,
+) -> Result<std::result::Result<String, String>> {
+    let sts = key.sts();
+    let mut backoff = Backoff::new(if plan.new_key { plan.timeout } else { Duration::ZERO });
+    let mut tries = 0u32;
+    loop {
+        tries += 1;
+        let err = match sts.get_caller_identity().send().await {
+            Ok(out) => return Ok(Ok(out.arn().unwrap_or_default().to_owned())),
+            Err(err) => err,
+        };
+        let answer = Answer::of(&err);
+        tracing::debug!(tries, error = %answer.detail, "key not usable yet");
+        if !answer.is_inactive_key() {
+            return Ok(Err(answer.explain(Scope::Key)));
+        }
+        if !backoff.wait().await? {
+            return Ok(Err(match plan.new_key {
+                true => format!(
+                    "AWS still did not know the new key after {} s; raise --test-timeout if \
+                     AWS is slow to propagate new keys ({})",
+                    plan.timeout.as_secs(),
+                    answer.detail
+                ),
+                false => format!(
+                    "AWS does not know this key: it was deleted or deactivated, or the key id \
+                     is mistyped ({})",
+                    answer.detail
+                ),
+            }));
+        }
+    }
 }
 
 /// Lists one key, retrying briefly while the policy propagates. Returns the
