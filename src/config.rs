@@ -46,7 +46,7 @@ impl SetupConfig {
         if let Some(name) = &args.policy_name {
             validate::policy_name(name)?;
         }
-        if let (Some(path), false) = (&args.credentials_file, args.dry_run) {
+        if let Some(path) = &args.credentials_file {
             validate::credentials_path(path, args.force)?;
         }
         Ok(warnings)
@@ -67,7 +67,7 @@ impl SetupConfig {
         let policy_name = args.policy_name.clone().unwrap_or_else(|| DEFAULT_POLICY_NAME.into());
         let credentials_file =
             args.credentials_file.clone().unwrap_or_else(|| DEFAULT_CREDENTIALS_FILE.into());
-        if args.credentials_file.is_none() && !args.dry_run {
+        if args.credentials_file.is_none() {
             validate::credentials_path(&credentials_file, args.force)?;
         }
 
@@ -123,10 +123,10 @@ fn check_flag_conflicts(args: &SetupArgs) -> Result<()> {
             "without a test there is no test failure to keep anything for",
         ),
         (
-            args.dry_run && args.force,
+            args.dry_run && args.keep_on_failure,
             "--dry-run",
-            "--force",
-            "a dry run writes no file, so there is nothing to replace",
+            "--keep-on-failure",
+            "a dry run creates nothing, so there is nothing to keep",
         ),
         (
             args.dry_run && args.show_secret,

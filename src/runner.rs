@@ -13,7 +13,9 @@ use crate::rollback::{Created, Ledger, RollbackReport};
 use crate::steps::attach_policy::PolicyPlan;
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
-use crate::steps::create_access_key::{create_slash_free_key, describe_key, list_keys, NewKey};
+use crate::steps::create_access_key::{
+    create_slash_free_key, describe_key, list_keys, two_keys_error, NewKey,
+};
 use crate::steps::create_user::{create_user, User};
 use crate::steps::credentials_file::{self, PendingFile, StoredKey};
 use crate::steps::identity::Identity;
@@ -153,7 +155,11 @@ impl Run<'_> {
             self.ui.done(format!("Created IAM user {}", user.name));
         } else {
             self.ui.done(format!("Using existing IAM user {}", user.name));
-            for key in list_keys(iam, &user.name).await? {
+            let keys = list_keys(iam, &user.name).await?;
+            if keys.len() >= 2 {
+                return Err(two_keys_error(&user.name, &keys));
+            }
+            for key in keys {
                 self.ui.warn(format!(
                     "user `{}` keeps its key {}: it is not changed by this run; delete it \
                      once Xplenty uses the new key",

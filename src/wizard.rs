@@ -16,7 +16,7 @@ use crate::config::{
 use crate::error::{Error, Result};
 use crate::policy::Access;
 use crate::steps::bucket_region::{find_region, Bucket};
-use crate::steps::create_user::{user_exists, TAG_KEY, TAG_VALUE};
+use crate::steps::create_user::{find_user, TAG_KEY, TAG_VALUE};
 use crate::steps::identity::Identity;
 use crate::ui::Ui;
 use crate::validate;
@@ -129,7 +129,7 @@ async fn ask_bucket(
 async fn ask_user_name(theme: &ColorfulTheme, aws: &Aws, reuse: bool, ui: &Ui) -> Result<String> {
     loop {
         let name = ask_text(theme, "IAM user name", DEFAULT_USER_NAME, validate::user_name)?;
-        if reuse || !user_exists(&aws.iam(), &name).await? {
+        if reuse || find_user(&aws.iam(), &name).await?.is_none() {
             return Ok(name);
         }
         ui.warn(format!(

@@ -71,7 +71,7 @@ fn invalid_inputs_exit_2_naming_the_rule_without_calling_aws() {
         ),
         (vec!["--bucket", "ok-bucket", "--credentials-file", "existing.csv"], "already exists"),
         (vec!["--bucket", "ok-bucket", "--skip-test", "--keep-on-failure"], "cannot be used with"),
-        (vec!["--bucket", "ok-bucket", "--dry-run", "--force"], "cannot be used with"),
+        (vec!["--bucket", "ok-bucket", "--dry-run", "--keep-on-failure"], "cannot be used with"),
         (vec!["--bucket", "ok-bucket", "--dry-run", "--show-secret"], "cannot be used with"),
         (vec!["--bucket", "ok-bucket", "--max-key-attempts", "0"], "--max-key-attempts"),
         (vec!["--bucket", "ok-bucket", "--test-timeout", "0"], "--test-timeout"),

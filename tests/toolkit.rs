@@ -167,9 +167,17 @@ async fn dry_run_shows_the_policy_and_changes_nothing() {
     let run = setup(&session, &bucket, &user, &["--dry-run"]).await;
     run.assert_code(0);
     assert!(run.stdout.contains(&format!("arn:aws:s3:::{bucket}/*")), "{}", run.stdout);
-    assert!(run.stdout.contains("does not exist yet"), "{}", run.stdout);
+    assert!(run.stdout.contains("would be created"), "{}", run.stdout);
     assert!(user_state(&user).await.is_none());
     assert!(!session.path("credentials.csv").exists());
+
+    // A dry run stops where the real run would: at an existing user.
+    moto().iam().create_user().user_name(&user).send().await.unwrap();
+    let run = setup(&session, &bucket, &user, &["--dry-run", "--force"]).await;
+    run.assert_code(3);
+    assert!(run.stderr.contains("setup would stop there"), "{}", run.stderr);
+    assert!(run.stderr.contains("not created by xplenty-s3"), "{}", run.stderr);
+    assert!(run.stdout.contains("s3:ListBucket"), "the plan is still shown");
 }
 
 #[tokio::test]

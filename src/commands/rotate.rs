@@ -17,7 +17,7 @@ use crate::rollback::Ledger;
 use crate::steps::attach_policy::policy_document;
 use crate::steps::connection_test::{TestPlan, TestReport};
 use crate::steps::create_access_key::{
-    create_slash_free_key, delete_key, describe_key, list_keys, NewKey,
+    create_slash_free_key, delete_key, list_keys, two_keys_error, NewKey,
 };
 use crate::steps::create_user::{managed_user, User};
 use crate::steps::credentials_file::{self, StoredKey};
@@ -85,17 +85,7 @@ async fn replaceable_keys(
     if keys.len() < 2 {
         return Ok(keys);
     }
-    let listing: Vec<String> = keys.iter().map(describe_key).collect();
-    Err(Error::aws_plain(
-        format!("user `{}` already holds two access keys, IAM's limit", user.name),
-        "a new key cannot be created next to them",
-    )
-    .with_hint(format!(
-        "delete the one Xplenty no longer uses, then run rotate again:\n  {}\n  \
-         aws iam delete-access-key --user-name {} --access-key-id ID",
-        listing.join("\n  "),
-        user.name
-    )))
+    Err(two_keys_error(&user.name, &keys))
 }
 
 /// What the user's policy grants: the buckets and access to test.

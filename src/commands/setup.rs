@@ -8,7 +8,7 @@ use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::report::{print_json, SetupReport};
 use crate::steps::bucket_region::Bucket;
-use crate::steps::create_user::user_exists;
+use crate::steps::create_user::{existing_user_hint, find_user};
 use crate::steps::identity::{who_am_i, Identity};
 use crate::ui::Ui;
 use crate::{interrupt, runner, wizard};
@@ -36,39 +36,41 @@ async fn dry_run(
     identity: &Identity,
     buckets: &[Bucket],
 ) -> Result<()> {
-    let user_exists = user_exists(&aws.iam(), &config.user_name).await?;
-    let file_exists = config.credentials_file.exists();
+    let existing = find_user(&aws.iam(), &config.user_name).await?;
     let document = config.grant(&identity.partition).to_json();
     if config.output == OutputFormat::Json {
         let policy: serde_json::Value =
             serde_json::from_str(&document).map_err(anyhow::Error::from)?;
-        let report = serde_json::json!({
+        print_json(&serde_json::json!({
             "dry_run": true,
             "account": identity.account,
             "user_name": config.user_name,
-            "user_exists": user_exists,
+            "user_exists": existing.is_some(),
             "access": config.access,
             "policy_name": config.policy_name,
             "policy": policy,
             "buckets": buckets,
             "credentials_file": config.credentials_file.display().to_string(),
-            "credentials_file_exists": file_exists,
-        });
-        print_json(&report);
-        return Ok(());
+            "credentials_file_exists": config.credentials_file.exists(),
+        }));
+    } else {
+        print!("{}", wizard::plan(config, identity, buckets));
     }
-    print!("{}", wizard::plan(config, identity, buckets));
-    let verdict = match (user_exists, config.reuse_user) {
-        (false, _) => "does not exist yet: it would be created",
-        (true, true) => "exists: it would be reused (--reuse-user)",
-        (true, false) => "exists already: setup would stop there (pass --reuse-user)",
-    };
-    println!("IAM user `{}` {verdict}.", config.user_name);
-    if file_exists {
-        println!("{} exists and would be replaced (--force).", config.credentials_file.display());
+    // The real run would stop at an existing user: so does its dry run.
+    match (existing, config.reuse_user) {
+        (Some(tagged), false) => Err(Error::aws_plain(
+            format!("IAM user `{}` already exists: setup would stop there", config.user_name),
+            "nothing was created (dry run)",
+        )
+        .with_hint(existing_user_hint(&config.user_name, tagged))),
+        _ => {
+            let user = if existing.is_some() { "would be reused" } else { "would be created" };
+            if config.output == OutputFormat::Text {
+                println!("IAM user `{}` {user}. Dry run: nothing was created.", config.user_name);
+            }
+            Ok(())
+        }
     }
-    println!("Dry run: nothing was created.");
-    Ok(())
 }
 
 type Finished = (Option<SetupReport>, Option<Error>);

@@ -99,21 +99,37 @@ pub async fn list_keys(iam: &Client, user: &str) -> Result<Vec<AccessKeyMetadata
 }
 
 /// The error for a user that already holds IAM's maximum of two keys,
-/// listing them so the user can decide which one to delete.
+/// found when `CreateAccessKey` is refused.
 async fn two_keys_already(
     iam: &Client,
     user: &str,
     err: SdkError<CreateAccessKeyError, HttpResponse>,
 ) -> Error {
-    let listing = match list_keys(iam, user).await {
-        Ok(keys) => keys.iter().map(describe_key).collect::<Vec<_>>().join("\n  "),
-        Err(list_err) => format!("(could not list them: {list_err})"),
+    let hint = match list_keys(iam, user).await {
+        Ok(keys) => two_keys_hint(user, &keys),
+        Err(list_err) => format!("user `{user}` holds two keys (could not list them: {list_err})"),
     };
-    Error::aws(format!("creating an access key for user `{user}`"), err).with_hint(format!(
-        "user `{user}` already holds two access keys, IAM's limit:\n  {listing}\n\
-         delete one that is no longer used (`aws iam delete-access-key --user-name {user} \
-         --access-key-id ID`), then run again; this tool never deletes a key it did not create"
-    ))
+    Error::aws(format!("creating an access key for user `{user}`"), err).with_hint(hint)
+}
+
+/// The error for a reused user that holds two keys, before anything is created.
+pub fn two_keys_error(user: &str, keys: &[AccessKeyMetadata]) -> Error {
+    Error::aws_plain(
+        format!("user `{user}` already holds two access keys, IAM's limit"),
+        "a new key cannot be created next to them",
+    )
+    .with_hint(two_keys_hint(user, keys))
+}
+
+/// Lists the keys so the user can decide which one goes.
+fn two_keys_hint(user: &str, keys: &[AccessKeyMetadata]) -> String {
+    let listing: Vec<String> = keys.iter().map(describe_key).collect();
+    format!(
+        "user `{user}` holds these keys:\n  {}\nreplace one with `xplenty-s3 rotate --user-name \
+         {user}`, or delete the one Xplenty no longer uses (`aws iam delete-access-key \
+         --user-name {user} --access-key-id ID`); setup never deletes a key that existed before it",
+        listing.join("\n  ")
+    )
 }
 
 /// `AKIA... Active, created 2026-01-05 (300 days ago)`.

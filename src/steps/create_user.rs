@@ -34,13 +34,29 @@ pub async fn create_user(iam: &Client, name: &str, reuse: bool) -> Result<User> 
         }
         Err(err) if is_already_exists(&err) && reuse => existing_user(iam, name).await,
         Err(err) if is_already_exists(&err) => {
-            Err(Error::aws(format!("creating IAM user `{name}`"), err).with_hint(format!(
-                "user `{name}` already exists: pass --reuse-user to give it a new key and \
-                 policy, run `xplenty-s3 rotate --user-name {name}` to replace its key, or \
-                 choose another name with --user-name"
-            )))
+            let tagged = read_user(iam, name).await.is_ok_and(|(_, tagged)| tagged);
+            let hint = existing_user_hint(name, tagged);
+            Err(Error::aws(format!("creating IAM user `{name}`"), err).with_hint(hint))
         }
         Err(err) => Err(Error::aws(format!("creating IAM user `{name}`"), err)),
+    }
+}
+
+/// What to do about a user name that is taken; `rotate` only manages users
+/// this tool created.
+pub fn existing_user_hint(name: &str, tagged: bool) -> String {
+    if tagged {
+        format!(
+            "user `{name}` already exists: pass --reuse-user to give it a new key and policy, \
+             run `xplenty-s3 rotate --user-name {name}` to replace its key, or choose another \
+             name with --user-name"
+        )
+    } else {
+        format!(
+            "user `{name}` already exists and was not created by xplenty-s3: choose another \
+             name with --user-name, or pass --reuse-user to give it a key and policy anyway \
+             (rotate and teardown then still leave it alone)"
+        )
     }
 }
 
@@ -55,14 +71,13 @@ async fn existing_user(iam: &Client, name: &str) -> Result<User> {
     Ok(user)
 }
 
-/// Whether user `name` exists, for `--dry-run` (a read call only).
-pub async fn user_exists(iam: &Client, name: &str) -> Result<bool> {
-    match iam.get_user().user_name(name).send().await {
-        Ok(_) => Ok(true),
-        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => {
-            Ok(false)
-        }
-        Err(err) => Err(Error::aws(format!("reading IAM user `{name}`"), err)),
+/// Whether user `name` exists and, if so, whether this tool created it:
+/// `None`, `Some(true)` or `Some(false)`. A read call only.
+pub async fn find_user(iam: &Client, name: &str) -> Result<Option<bool>> {
+    match read_user(iam, name).await {
+        Ok((_, tagged)) => Ok(Some(tagged)),
+        Err(Error::Aws { code: Some(code), .. }) if code == "NoSuchEntity" => Ok(None),
+        Err(err) => Err(err),
     }
 }
 
