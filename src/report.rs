@@ -162,21 +162,37 @@ impl SetupReport {
             (None, Some(file)) => format!("{masked}  (in {file})"),
             (None, None) => masked,
         };
-        String::from("In Xplenty: Account settings > Connections > New connection > Amazon S3:\n")
-            + &row("Connection name", &format!("S3 {}", self.bucket_names().join(" ")))
-            + &row("Access key ID", self.access_key_id.as_deref().unwrap_or("-"))
-            + &row("Secret access key", &secret)
-            + &row("Region", &self.regions())
+        let regions = self.regions();
+        let per_region = if regions.len() > 1 { " (one connection per region)" } else { "" };
+        let mut out = format!(
+            "In Xplenty: Account settings > Connections > New connection > Amazon S3{per_region}:\n"
+        );
+        for (i, region) in regions.iter().enumerate() {
+            let names: Vec<&str> = self
+                .buckets
+                .iter()
+                .filter(|b| &b.region == region)
+                .map(|b| b.name.as_str())
+                .collect();
+            if i > 0 {
+                out.push('\n');
+            }
+            out += &row("Connection name", &format!("S3 {}", names.join(" ")));
+            out += &row("Access key ID", self.access_key_id.as_deref().unwrap_or("-"));
+            out += &row("Secret access key", &secret);
+            out += &row("Region", region);
+        }
+        out
     }
 
-    fn regions(&self) -> String {
-        let mut regions: Vec<&str> = self.buckets.iter().map(|b| b.region.as_str()).collect();
-        regions.dedup();
-        if regions.len() == 1 {
-            return regions[0].to_owned();
+    /// The buckets' regions, each once, in the order of the buckets.
+    fn regions(&self) -> Vec<String> {
+        let mut regions: Vec<String> = Vec::new();
+        for bucket in &self.buckets {
+            if !regions.contains(&bucket.region) {
+                regions.push(bucket.region.clone());
+            }
         }
-        let per_bucket: Vec<String> =
-            self.buckets.iter().map(|b| format!("{} for {}", b.region, b.name)).collect();
-        format!("{} (one connection per region)", per_bucket.join(", "))
+        regions
     }
 }

@@ -26,8 +26,18 @@ impl Created {
                 format!("inline policy `{name}` of user `{user}`")
             }
             Self::InlinePolicy { user, name, previous: Some(_) } => {
-                format!("inline policy `{name}` of user `{user}` (its previous document)")
+                format!("the new document of inline policy `{name}` of user `{user}`")
             }
+        }
+    }
+
+    /// What undoing it did, as a sentence: removed, or put back as it was.
+    fn undone(&self) -> String {
+        match self {
+            Self::InlinePolicy { user, name, previous: Some(_) } => {
+                format!("Restored the previous document of inline policy `{name}` of user `{user}`")
+            }
+            other => format!("Removed {}", other.describe()),
         }
     }
 
@@ -86,7 +96,7 @@ impl Ledger {
         let mut report = RollbackReport::default();
         for item in self.items.into_iter().rev() {
             match undo(iam, &item).await {
-                Ok(()) => report.removed.push(item.describe()),
+                Ok(()) => report.removed.push(item.undone()),
                 Err(err) => report.remaining.push(Remaining {
                     resource: item.describe(),
                     error: err.to_string(),

@@ -73,7 +73,7 @@ pub async fn roll_back(ledger: Ledger, admin: &Aws, ui: &Ui) -> RollbackReport {
 
 pub fn show_removal(rollback: &RollbackReport, ui: &Ui) {
     for removed in &rollback.removed {
-        ui.done(format!("Removed {removed}"));
+        ui.done(removed);
     }
     for left in &rollback.remaining {
         ui.failed(format!(
@@ -252,7 +252,7 @@ impl Run<'_> {
             }
             if self.report.user_created {
                 self.ui.say(format!(
-                    "remove it all with: xplenty-s3 teardown --user-name {}",
+                    "remove it all with: xplenty-s3 teardown --user-name {} --yes",
                     self.config.user_name
                 ));
             }

@@ -27,6 +27,7 @@ fn prompt_error(err: dialoguer::Error) -> Error {
     let dialoguer::Error::IO(io) = &err;
     if io.kind() == std::io::ErrorKind::Interrupted {
         let _ = console::Term::stderr().show_cursor();
+        eprintln!();
         return Error::Interrupted;
     }
     Error::Internal(anyhow::Error::new(err).context("reading an answer from the terminal"))
@@ -69,6 +70,15 @@ pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws, ui: &Ui) -> Result<()>
         args.credentials_file = Some(home_expanded(&path));
     }
     Ok(())
+}
+
+/// A long message without its reason, so that it fits on the one line the
+/// prompt redraws.
+fn first_clause(message: &str) -> String {
+    if message.chars().count() <= 72 {
+        return message.to_owned();
+    }
+    message.split(": ").next().unwrap_or(message).to_owned()
 }
 
 /// A typed path with a leading `~/` read as the home folder, as a shell would.
@@ -150,7 +160,7 @@ fn ask_text(
         input = input.default(default.to_owned());
     }
     input
-        .validate_with(|value: &String| check(value).map_err(|err| err.to_string()))
+        .validate_with(|value: &String| check(value).map_err(|err| first_clause(&err.to_string())))
         .interact_text()
         .map_err(prompt_error)
 }

@@ -201,14 +201,20 @@ async fn a_bucket_in_another_region_is_reported_and_signed_for_its_region() {
         "IAM is signed for us-east-1"
     );
 
+    // Two regions: the summary gives one Xplenty connection per region.
+    let home = bucket_with(REGION, &[]).await;
     let text = Session::new();
-    let run = setup(&text, &bucket, &unique("regional"), &[]).await;
+    let run = setup(&text, &bucket, &unique("regional"), &["--bucket", &home]).await;
     run.assert_code(0);
+    let form = run.stdout.split("In Xplenty").nth(1).unwrap_or_default();
     assert!(
-        run.stdout.lines().any(|l| l.contains("Region") && l.contains("eu-central-1")),
-        "{}",
-        run.stdout
+        form.contains(&format!("S3 {bucket}\n")) && form.contains(&format!("S3 {home}\n")),
+        "{form}"
     );
+    let regions: Vec<&str> =
+        form.lines().filter(|l| l.trim_start().starts_with("Region")).collect();
+    assert_eq!(regions.len(), 2, "{form}");
+    assert!(regions[0].ends_with("eu-central-1") && regions[1].ends_with(REGION), "{form}");
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use crate::policy::{read_grant, ReadGrant};
 use crate::report::{print_json, ErrorReport};
 use crate::rollback::Ledger;
 use crate::steps::attach_policy::policy_document;
+use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{TestPlan, TestReport};
 use crate::steps::create_access_key::{
     create_slash_free_key, delete_key, list_keys, two_keys_error, NewKey,
@@ -27,6 +28,7 @@ use crate::{interrupt, runner, validate};
 #[derive(Serialize, Default)]
 struct Outcome {
     user_name: String,
+    buckets: Vec<Bucket>,
     access_key_id: Option<String>,
     secret_access_key: Option<String>,
     key_attempts: u32,
@@ -50,7 +52,8 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     let grant = granted(&iam, &user, &args.policy_name).await?;
     let buckets = runner::locate_buckets(&aws, &grant.buckets, ui).await?;
 
-    let mut outcome = Outcome { user_name: user.name.clone(), ..Outcome::default() };
+    let mut outcome =
+        Outcome { user_name: user.name.clone(), buckets: buckets.clone(), ..Outcome::default() };
     let mut ledger = Ledger::default();
     let plan = TestPlan {
         buckets: &buckets,
@@ -63,6 +66,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     let result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
     if result.is_err() {
         outcome.rolled_back = runner::roll_back(ledger, &aws, ui).await.removed;
+        outcome.access_key_id = None;
     } else {
         for old in old_keys.iter().filter_map(|k| k.access_key_id()) {
             delete_key(&iam, &user.name, old).await?;
@@ -141,7 +145,13 @@ fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
         OutputFormat::Text => {
             if let (Some(id), Some(file)) = (&outcome.access_key_id, &outcome.credentials_file) {
                 println!("User {} now has one key, {id}, saved in {file}.", outcome.user_name);
-                println!("Paste it into Xplenty's S3 connection; the old key is deleted.");
+                println!("In each Xplenty S3 connection of this user, replace the keys:");
+                println!("  Access key ID      {id}");
+                println!("  Secret access key  (in {file})");
+                for bucket in &outcome.buckets {
+                    println!("  Region             {} (bucket {})", bucket.region, bucket.name);
+                }
+                println!("The old key is deleted: connections still using it stop working.");
             }
         }
     }
