@@ -104,6 +104,21 @@ impl TestTimeout {
     }
 }
 
+/// `--bucket`, required, shared by `test` and `policy`.
+#[derive(Debug, Clone, Args)]
+pub struct Buckets {
+    /// Bucket (repeat for several)
+    #[arg(
+        long = "bucket",
+        env = "XPLENTY_S3_BUCKET",
+        value_delimiter = ',',
+        value_parser = bucket_arg,
+        required = true,
+        value_name = "NAME"
+    )]
+    pub names: Vec<String>,
+}
+
 /// `--max-key-attempts`, shared by the commands that create a key.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct KeyAttempts {
@@ -283,16 +298,8 @@ pub struct TestArgs {
     )]
     pub credentials_file: PathBuf,
 
-    /// Bucket to test (repeat for several)
-    #[arg(
-        long = "bucket",
-        env = "XPLENTY_S3_BUCKET",
-        value_delimiter = ',',
-        value_parser = bucket_arg,
-        required = true,
-        value_name = "NAME"
-    )]
-    pub buckets: Vec<String>,
+    #[command(flatten)]
+    pub buckets: Buckets,
 
     /// Also check writing (read-write) or that writing is refused (read-only)
     #[arg(long, env = "XPLENTY_S3_ACCESS", value_enum)]
@@ -374,16 +381,8 @@ pub struct TeardownArgs {
 
 #[derive(Debug, Args)]
 pub struct PolicyArgs {
-    /// Bucket to grant (repeat for several)
-    #[arg(
-        long = "bucket",
-        env = "XPLENTY_S3_BUCKET",
-        value_delimiter = ',',
-        value_parser = bucket_arg,
-        required = true,
-        value_name = "NAME"
-    )]
-    pub buckets: Vec<String>,
+    #[command(flatten)]
+    pub buckets: Buckets,
 
     /// What the policy allows
     #[arg(long, env = "XPLENTY_S3_ACCESS", value_enum)]

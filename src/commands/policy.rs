@@ -7,10 +7,10 @@ use crate::ui::Ui;
 use crate::validate;
 
 pub fn run(args: &PolicyArgs, ui: &Ui) -> Result<()> {
-    for warning in validate::grant(&args.buckets, args.prefix.as_deref())? {
+    for warning in validate::grant(&args.buckets.names, args.prefix.as_deref())? {
         ui.warn(warning.0);
     }
-    let buckets = validate::unique(&args.buckets);
+    let buckets = validate::unique(&args.buckets.names);
     let grant = Grant {
         buckets: &buckets,
         access: args.access,

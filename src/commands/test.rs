@@ -22,14 +22,15 @@ struct Outcome<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
-    for warning in validate::grant(&args.buckets, args.prefix.as_deref())? {
+    for warning in validate::grant(&args.buckets.names, args.prefix.as_deref())? {
         ui.warn(warning.0);
     }
     let key = credentials_file::read(&args.credentials_file)?;
     interrupt::listen();
 
     let with_key = Aws::load(global).await.with_key(&key.access_key_id, &key.secret);
-    let buckets = runner::locate_buckets(&with_key, &validate::unique(&args.buckets), ui).await?;
+    let buckets =
+        runner::locate_buckets(&with_key, &validate::unique(&args.buckets.names), ui).await?;
     let plan = TestPlan {
         buckets: &buckets,
         access: args.access,
