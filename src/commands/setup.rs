@@ -6,9 +6,10 @@ use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, SetupArgs};
 use crate::config::SetupConfig;
 use crate::error::{Error, Result};
-use crate::report::{print_json, SetupReport};
+use crate::report::{print_json, ErrorReport, SetupReport};
 use crate::steps::bucket_region::Bucket;
 use crate::steps::create_user::{existing_user_hint, find_user};
+use crate::steps::credentials_file;
 use crate::steps::identity::{who_am_i, Identity};
 use crate::ui::Ui;
 use crate::{interrupt, runner, wizard};
@@ -17,10 +18,8 @@ use crate::{interrupt, runner, wizard};
 /// one JSON document whether the run succeeded or not.
 pub async fn run(global: &GlobalArgs, args: SetupArgs, ui: &Ui) -> Result<()> {
     let output = args.output.format;
-    let (report, failure) = match prepare_and_run(global, args, ui).await {
-        Ok((report, failure)) => (report, failure),
-        Err(err) => (None, Some(err)),
-    };
+    let (report, failure) =
+        prepare_and_run(global, args, ui).await.unwrap_or_else(|err| (None, Some(err)));
     match (output, &report, &failure) {
         (OutputFormat::Json, Some(report), _) => print_json(report),
         (OutputFormat::Text, Some(report), None) => print!("{}", report.summary()),
@@ -37,6 +36,15 @@ async fn dry_run(
     buckets: &[Bucket],
 ) -> Result<()> {
     let existing = find_user(&aws.iam(), &config.user_name).await?;
+    // The real run would stop at an existing user: so does its dry run.
+    let verdict = match (existing, config.reuse_user) {
+        (Some(tagged), false) => Err(Error::aws_plain(
+            format!("IAM user `{}` already exists: setup would stop there", config.user_name),
+            "nothing was created (dry run)",
+        )
+        .with_hint(existing_user_hint(&config.user_name, tagged))),
+        _ => Ok(()),
+    };
     let document = config.grant(&identity.partition).to_json();
     if config.output == OutputFormat::Json {
         let policy: serde_json::Value =
@@ -50,27 +58,18 @@ async fn dry_run(
             "policy_name": config.policy_name,
             "policy": policy,
             "buckets": buckets,
-            "credentials_file": config.credentials_file.display().to_string(),
+            "credentials_file": credentials_file::shown(&config.credentials_file),
             "credentials_file_exists": config.credentials_file.exists(),
+            "error": verdict.as_ref().err().map(ErrorReport::from),
         }));
     } else {
         print!("{}", wizard::plan(config, identity, buckets));
-    }
-    // The real run would stop at an existing user: so does its dry run.
-    match (existing, config.reuse_user) {
-        (Some(tagged), false) => Err(Error::aws_plain(
-            format!("IAM user `{}` already exists: setup would stop there", config.user_name),
-            "nothing was created (dry run)",
-        )
-        .with_hint(existing_user_hint(&config.user_name, tagged))),
-        _ => {
+        if verdict.is_ok() {
             let user = if existing.is_some() { "would be reused" } else { "would be created" };
-            if config.output == OutputFormat::Text {
-                println!("IAM user `{}` {user}. Dry run: nothing was created.", config.user_name);
-            }
-            Ok(())
+            println!("IAM user `{}` {user}. Dry run: nothing was created.", config.user_name);
         }
     }
+    verdict
 }
 
 type Finished = (Option<SetupReport>, Option<Error>);
