@@ -1,13 +1,15 @@
-//! The record of what a run created, and its removal, newest first.
+//! A ledger of IAM resources and their removal, newest first.
 //!
-//! Only what this run created is ever in the ledger, so a rollback cannot
-//! touch anything that existed before. A policy the run replaced on a
-//! reused user is put back as it was.
+//! `setup` and `rotate` record only what their run created, so a rollback
+//! cannot touch anything that existed before; a policy the run replaced on
+//! a reused user is put back as it was. `teardown` fills a ledger with what
+//! a user holds, to remove it the same way.
 
 use aws_sdk_iam::Client;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::steps::attach_policy::policy_names;
 use crate::steps::create_access_key::{delete_key, list_keys};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,9 +49,14 @@ impl Created {
             Self::AccessKey { user, id } => {
                 format!("aws iam delete-access-key --user-name {user} --access-key-id {id}")
             }
-            Self::InlinePolicy { user, name, .. } => {
+            Self::InlinePolicy { user, name, previous: None } => {
                 format!("aws iam delete-user-policy --user-name {user} --policy-name {name}")
             }
+            Self::InlinePolicy { user, name, previous: Some(document) } => format!(
+                "aws iam put-user-policy --user-name {user} --policy-name {name} \
+                 --policy-document '{}'",
+                document.split_whitespace().collect::<String>()
+            ),
         }
     }
 }
@@ -128,14 +135,18 @@ async fn delete_policy(iam: &Client, user: &str, name: &str) -> Result<(), Error
     Ok(())
 }
 
-/// Deletes a user this run created. Keys and policies the ledger knows of
-/// are gone by now; any other key on it can only come from a request whose
-/// answer was lost (a retried `CreateAccessKey`), so it is this run's too.
+/// Deletes a user along with whatever it still holds. For a user a run
+/// created, the keys and policies the ledger knew of are gone by now; any
+/// other can only come from a request whose answer was lost (a retried
+/// `CreateAccessKey` or `PutUserPolicy`), so it is that run's too.
 async fn delete_created_user(iam: &Client, name: &str) -> Result<(), Error> {
     for key in list_keys(iam, name).await? {
         if let Some(id) = key.access_key_id() {
             delete_key(iam, name, id).await?;
         }
+    }
+    for policy in policy_names(iam, name).await? {
+        delete_policy(iam, name, &policy).await?;
     }
     iam.delete_user()
         .user_name(name)

@@ -1,5 +1,6 @@
-//! One module per subcommand: each turns its flags into a validated
-//! configuration, runs, prints its result and returns an exit code.
+//! One module per subcommand that talks to AWS, plus `policy`: each checks
+//! its flags, runs, and prints its result; `main` turns an error into the
+//! exit code.
 
 pub mod policy;
 pub mod rotate;

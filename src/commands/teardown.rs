@@ -10,6 +10,7 @@ use crate::cli::{GlobalArgs, OutputFormat, TeardownArgs};
 use crate::error::{Error, Result};
 use crate::report::{print_json, ErrorReport};
 use crate::rollback::{Created, Ledger, Remaining};
+use crate::steps::attach_policy::policy_names;
 use crate::steps::create_access_key::list_keys;
 use crate::steps::create_user::managed_user;
 use crate::ui::Ui;
@@ -80,16 +81,8 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
 async fn contents(iam: &aws_sdk_iam::Client, user: &str) -> Result<Ledger> {
     let mut ledger = Ledger::default();
     ledger.record(Created::User(user.to_owned()));
-    let policies =
-        iam.list_user_policies().user_name(user).send().await.map_err(|err| {
-            Error::aws(format!("listing the inline policies of user `{user}`"), err)
-        })?;
-    for name in policies.policy_names() {
-        ledger.record(Created::InlinePolicy {
-            user: user.to_owned(),
-            name: name.clone(),
-            previous: None,
-        });
+    for name in policy_names(iam, user).await? {
+        ledger.record(Created::InlinePolicy { user: user.to_owned(), name, previous: None });
     }
     for key in list_keys(iam, user).await? {
         if let Some(id) = key.access_key_id() {

@@ -79,13 +79,9 @@ async fn existing_policies(
     user: &str,
     name: &str,
 ) -> Result<(Option<String>, usize)> {
-    let listed =
-        iam.list_user_policies().user_name(user).send().await.map_err(|err| {
-            Error::aws(format!("listing the inline policies of user `{user}`"), err)
-        })?;
     let mut previous = None;
     let mut others = 0;
-    for policy_name in listed.policy_names() {
+    for policy_name in &policy_names(iam, user).await? {
         let document = policy_document(iam, user, policy_name).await?;
         if policy_name == name {
             previous = Some(document);
@@ -94,6 +90,15 @@ async fn existing_policies(
         }
     }
     Ok((previous, others))
+}
+
+/// The names of the user's inline policies.
+pub async fn policy_names(iam: &Client, user: &str) -> Result<Vec<String>> {
+    let listed =
+        iam.list_user_policies().user_name(user).send().await.map_err(|err| {
+            Error::aws(format!("listing the inline policies of user `{user}`"), err)
+        })?;
+    Ok(listed.policy_names().to_vec())
 }
 
 /// The document of one inline policy. IAM returns it URL-encoded.

@@ -309,8 +309,8 @@ async fn poll_identity(
     }
 }
 
-/// Lists one key, retrying briefly while the policy propagates. Returns the
-/// first object (name and size), if any.
+/// Lists at most one object of the bucket (under the prefix), retrying
+/// briefly while a new policy propagates. Returns that object's name and size.
 async fn list(
     s3: &aws_sdk_s3::Client,
     bucket: &Bucket,

@@ -57,6 +57,7 @@ pub fn write_pending(path: &Path, key: &StoredKey, replace: bool) -> Result<Pend
 
 impl PendingFile {
     /// The temporary file's path, while it is pending.
+    #[cfg(test)]
     pub fn temp_path(&self) -> &Path {
         self.temp.path()
     }
@@ -128,9 +129,12 @@ fn parse(bytes: &[u8]) -> std::result::Result<StoredKey, String> {
     };
     let (Some(id_at), Some(secret_at)) = (column("access key id"), column("secret access key"))
     else {
+        // The first row is not repeated: in a file without a header it is
+        // the key, secret included.
         return Err(format!(
-            "has no `Access key ID` and `Secret access key` columns (its header is `{}`)",
-            headers.iter().collect::<Vec<_>>().join(",")
+            "has no `Access key ID` and `Secret access key` columns in its first row \
+             ({} columns): is its header missing?",
+            headers.len()
         ));
     };
     let user_at = column("user name");
@@ -200,6 +204,7 @@ mod tests {
     fn rejects_files_without_a_key() {
         let cases = [
             ("Name,Value\nx,y\n", "has no `Access key ID`"),
+            ("AKIAIOSFODNN7EXAMPLE,wJalrXUtnFEMIK7MDENG\n", "is its header missing?"),
             ("Access key ID,Secret access key\n", "holds no key"),
             ("Access key ID,Secret access key\n,\n", "empty access key id"),
             ("", "is empty"),
@@ -209,6 +214,7 @@ mod tests {
         for (text, expected) in cases {
             let err = parse(text.as_bytes()).unwrap_err();
             assert!(err.contains(expected), "{text:?}: {err}");
+            assert!(!err.contains("wJalr"), "no secret in {err}");
         }
     }
 
