@@ -263,7 +263,7 @@ pub struct SetupArgs {
     #[arg(long, env = "XPLENTY_S3_SKIP_TEST", value_parser = BoolishValueParser::new())]
     pub skip_test: bool,
 
-    /// On a failure, keep what was created instead of removing it
+    /// If the connection test fails, keep what was created (and save the file) instead of removing it
     #[arg(long, env = "XPLENTY_S3_KEEP_ON_FAILURE", value_parser = BoolishValueParser::new())]
     pub keep_on_failure: bool,
 
@@ -308,9 +308,6 @@ pub struct TestArgs {
     /// Test under this key prefix only
     #[arg(long, env = "XPLENTY_S3_PREFIX", value_name = "P")]
     pub prefix: Option<String>,
-
-    #[command(flatten)]
-    pub test_timeout: TestTimeout,
 
     #[command(flatten)]
     pub output: Output,

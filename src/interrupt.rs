@@ -1,9 +1,10 @@
 //! Ctrl-C and SIGTERM, turned into a flag the runner checks between AWS calls.
 //!
-//! A request is never abandoned halfway: a key whose `CreateAccessKey` was
-//! sent but whose answer was dropped would exist without the run knowing
-//! it. Instead, the runner looks at the flag after each call, and the waits
-//! of the connection test wake up early when it is raised.
+//! A request that may create something is never abandoned halfway: a key
+//! whose `CreateAccessKey` was sent but whose answer was dropped would exist
+//! without the run knowing it. Instead, the runner looks at the flag after
+//! each call, and the waits of the connection test wake up early when it is
+//! raised. Look-ups before the first creation are simply abandoned.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -58,6 +59,17 @@ pub fn check() -> Result<()> {
         Err(Error::Interrupted)
     } else {
         Ok(())
+    }
+}
+
+/// Runs a call that creates nothing (a look-up before the first creation),
+/// abandoning it at once on Ctrl-C: dropping such a request is harmless.
+pub async fn or_abandon<T>(lookup: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    let notified = notify().notified();
+    check()?;
+    tokio::select! {
+        result = lookup => result,
+        _ = notified => Err(Error::Interrupted),
     }
 }
 

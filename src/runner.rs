@@ -8,6 +8,7 @@
 use crate::aws::Aws;
 use crate::config::SetupConfig;
 use crate::error::{Error, Result};
+use crate::interrupt;
 use crate::report::SetupReport;
 use crate::rollback::{Created, Ledger, RollbackReport};
 use crate::steps::attach_policy::PolicyPlan;
@@ -21,7 +22,6 @@ use crate::steps::credentials_file::{self, PendingFile, StoredKey};
 use crate::steps::identity::Identity;
 use crate::steps::{attach_policy, bucket_region};
 use crate::ui::Ui;
-use crate::{interrupt, policy};
 
 /// Finds the region of every bucket, with warnings for the user.
 pub async fn locate_buckets(aws: &Aws, names: &[String], ui: &Ui) -> Result<Vec<Bucket>> {
@@ -127,7 +127,6 @@ impl Run<'_> {
         let iam = self.admin.iam();
         let config = self.config;
         let document = config.grant(&self.identity.partition).to_compact_json();
-        policy::check_size(&document, 0)?;
 
         let user = self.user(&iam).await?;
         let policy = attach_policy::prepare(&iam, &user, &config.policy_name, &document).await?;
@@ -241,7 +240,7 @@ impl Run<'_> {
     /// Rolls back, or with `--keep-on-failure` keeps what was created and
     /// saves the credentials file so the kept key is usable.
     async fn settle_failure(&mut self, err: &Error) {
-        let keep = self.config.keep_on_failure && !matches!(err, Error::Interrupted);
+        let keep = self.config.keep_on_failure && matches!(err, Error::ConnectionTest(_));
         if keep {
             if let Err(commit_err) = self.commit() {
                 self.ui.warn(format!("the credentials file was not saved: {commit_err}"));

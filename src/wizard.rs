@@ -19,7 +19,7 @@ use crate::steps::bucket_region::{find_region, Bucket};
 use crate::steps::create_user::{find_user, TAG_KEY, TAG_VALUE};
 use crate::steps::identity::Identity;
 use crate::ui::Ui;
-use crate::validate;
+use crate::{interrupt, validate};
 
 /// Ctrl-C at a prompt comes back as an interrupted read: nothing exists
 /// yet, so the run simply ends, with the cursor the prompt hid shown again.
@@ -37,7 +37,7 @@ fn prompt_error(err: dialoguer::Error) -> Error {
 pub async fn ask_missing(args: &mut SetupArgs, aws: &Aws, ui: &Ui) -> Result<()> {
     let theme = ColorfulTheme::default();
     if args.buckets.is_empty() {
-        let offered = list_buckets(aws).await;
+        let offered = interrupt::or_abandon(async { Ok(list_buckets(aws).await) }).await?;
         args.buckets.push(ask_bucket(&theme, &offered, aws, ui).await?);
     }
     if args.access.is_none() {
@@ -125,11 +125,11 @@ async fn ask_bucket(
     loop {
         let name =
             ask_text(theme, "Bucket name", "", |name| validate::bucket_name(name).map(drop))?;
-        match find_region(&s3, &name).await {
+        match interrupt::or_abandon(find_region(&s3, &name)).await {
             Err(Error::Aws { code: Some(code), .. }) if code == "NotFound" => {
                 ui.warn(format!("there is no bucket `{name}`: check the name with `aws s3 ls`"));
             }
-            _ => return Ok(name),
+            other => return other.map(|_| name),
         }
     }
 }
@@ -139,7 +139,7 @@ async fn ask_bucket(
 async fn ask_user_name(theme: &ColorfulTheme, aws: &Aws, reuse: bool, ui: &Ui) -> Result<String> {
     loop {
         let name = ask_text(theme, "IAM user name", DEFAULT_USER_NAME, validate::user_name)?;
-        if reuse || find_user(&aws.iam(), &name).await?.is_none() {
+        if reuse || interrupt::or_abandon(find_user(&aws.iam(), &name)).await?.is_none() {
             return Ok(name);
         }
         ui.warn(format!(

@@ -13,7 +13,7 @@ use crate::cli::{GlobalArgs, OutputFormat, RotateArgs};
 use crate::error::{Error, Result};
 use crate::policy::{read_grant, ReadGrant};
 use crate::report::{print_json, ErrorReport};
-use crate::rollback::Ledger;
+use crate::rollback::{Ledger, Remaining};
 use crate::steps::attach_policy::policy_document;
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{TestPlan, TestReport};
@@ -36,6 +36,7 @@ struct Outcome {
     credentials_file: Option<String>,
     connection_test: Option<TestReport>,
     rolled_back: Vec<String>,
+    remaining: Vec<Remaining>,
     error: Option<ErrorReport>,
 }
 
@@ -50,7 +51,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     let user = managed_user(&iam, &args.user_name, false).await?;
     let old_keys = replaceable_keys(&iam, &user).await?;
     let grant = granted(&iam, &user, &args.policy_name).await?;
-    let buckets = runner::locate_buckets(&aws, &grant.buckets, ui).await?;
+    let buckets = interrupt::or_abandon(runner::locate_buckets(&aws, &grant.buckets, ui)).await?;
 
     let mut outcome =
         Outcome { user_name: user.name.clone(), buckets: buckets.clone(), ..Outcome::default() };
@@ -63,15 +64,30 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
         expected_arn: Some(&user.arn),
         new_key: true,
     };
-    let result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
+    let mut result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
     if result.is_err() {
-        outcome.rolled_back = runner::roll_back(ledger, &aws, ui).await.removed;
+        let rollback = runner::roll_back(ledger, &aws, ui).await;
+        outcome.rolled_back = rollback.removed;
+        outcome.remaining = rollback.remaining;
         outcome.access_key_id = None;
     } else {
+        // The new key is saved and works: a failure now leaves both keys,
+        // which is safe, and is reported as such.
         for old in old_keys.iter().filter_map(|k| k.access_key_id()) {
-            delete_key(&iam, &user.name, old).await?;
-            ui.done(format!("Deleted the old key {old}"));
-            outcome.deleted_keys.push(old.to_owned());
+            match delete_key(&iam, &user.name, old).await {
+                Ok(()) => {
+                    ui.done(format!("Deleted the old key {old}"));
+                    outcome.deleted_keys.push(old.to_owned());
+                }
+                Err(err) => {
+                    let hint = format!(
+                        "the new key is saved and works; delete the old one with `aws iam \
+                         delete-access-key --user-name {} --access-key-id {old}`",
+                        user.name
+                    );
+                    result = Err(err.with_hint(hint));
+                }
+            }
         }
     }
     outcome.error = result.as_ref().err().map(ErrorReport::from);
@@ -147,7 +163,10 @@ fn print(outcome: &Outcome, format: OutputFormat) -> Result<()> {
                 println!("User {} now has one key, {id}, saved in {file}.", outcome.user_name);
                 println!("In each Xplenty S3 connection of this user, replace the keys:");
                 println!("  Access key ID      {id}");
-                println!("  Secret access key  (in {file})");
+                match &outcome.secret_access_key {
+                    Some(secret) => println!("  Secret access key  {secret}"),
+                    None => println!("  Secret access key  (in {file})"),
+                }
                 for bucket in &outcome.buckets {
                     println!("  Region             {} (bucket {})", bucket.region, bucket.name);
                 }

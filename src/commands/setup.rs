@@ -35,7 +35,7 @@ async fn dry_run(
     identity: &Identity,
     buckets: &[Bucket],
 ) -> Result<()> {
-    let existing = find_user(&aws.iam(), &config.user_name).await?;
+    let existing = interrupt::or_abandon(find_user(&aws.iam(), &config.user_name)).await?;
     // The real run would stop at an existing user: so does its dry run.
     let verdict = match (existing, config.reuse_user) {
         (Some(tagged), false) => Err(Error::aws_plain(
@@ -92,7 +92,7 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
     }
 
     let aws = Aws::load(global).await;
-    let identity = who_am_i(&aws.sts()).await?;
+    let identity = interrupt::or_abandon(who_am_i(&aws.sts())).await?;
     if interactive {
         wizard::ask_missing(&mut args, &aws, ui).await?;
     }
@@ -102,7 +102,7 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
     }
     ui.done(format!("Signed in to account {} as {}", identity.account, identity.arn));
 
-    let buckets = runner::locate_buckets(&aws, &config.buckets, ui).await?;
+    let buckets = interrupt::or_abandon(runner::locate_buckets(&aws, &config.buckets, ui)).await?;
     if config.dry_run {
         dry_run(&aws, &config, &identity, &buckets).await?;
         return Ok((None, None));

@@ -33,13 +33,9 @@ impl PolicyPlan {
 /// Checks that `document` fits beside the user's other inline policies
 /// (read calls only, and none for a user this run created).
 pub async fn prepare(iam: &Client, user: &User, name: &str, document: &str) -> Result<PolicyPlan> {
-    let previous = if user.created {
-        None
-    } else {
-        let (previous, others) = existing_policies(iam, &user.name, name).await?;
-        policy::check_size(document, others)?;
-        previous
-    };
+    let (previous, others) =
+        if user.created { (None, 0) } else { existing_policies(iam, &user.name, name).await? };
+    policy::check_size(document, others)?;
     Ok(PolicyPlan { name: name.to_owned(), document: document.to_owned(), previous })
 }
 

@@ -18,13 +18,19 @@ pub struct Bucket {
     pub region: String,
 }
 
+/// The region the client signs for: where a bucket is assumed to be when
+/// the server does not say (S3 always does; some compatible servers not).
+fn client_region(s3: &Client) -> &str {
+    s3.config().region().map_or(crate::aws::FALLBACK_REGION, |r| r.as_ref())
+}
+
 /// Looks up the region of `name`, with a warning when the admin credentials
 /// may not list it (the new key is then checked by the connection test).
 pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warning>)> {
     let bucket = |region: &str| Bucket { name: name.to_owned(), region: region.to_owned() };
     let err = match s3.head_bucket().bucket(name).send().await {
         Ok(out) => {
-            let region = out.bucket_region().unwrap_or(crate::aws::FALLBACK_REGION);
+            let region = out.bucket_region().unwrap_or_else(|| client_region(s3));
             return Ok((bucket(region), None));
         }
         Err(err) => err,
@@ -47,7 +53,7 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
         (Some(region), _) => Ok((bucket(region), None)),
         // S3 itself always names the region; some compatible servers do not.
         (None, Some(403)) => {
-            let region = s3.config().region().map_or(crate::aws::FALLBACK_REGION, |r| r.as_ref());
+            let region = client_region(s3);
             tracing::info!(bucket = name, region, "HeadBucket refused without a region; assuming");
             Ok((bucket(region), None))
         }

@@ -205,7 +205,8 @@ async fn run_checks(
         if let Some((object, size)) = first {
             interrupt::check()?;
             let started = Instant::now();
-            let outcome = read_first_byte(&s3, &bucket.name, &object, size).await;
+            let outcome =
+                read_first_byte(&s3, &bucket.name, &object, size, plan.propagation()).await?;
             if !record(checks, ui, &format!("read {}/{object}", bucket.name), started, outcome) {
                 return Ok(false);
             }
@@ -309,36 +310,52 @@ async fn poll_identity(
     }
 }
 
-/// Lists at most one object of the bucket (under the prefix), retrying
-/// briefly while a new policy propagates. Returns that object's name and size.
+/// Repeats a call while it is refused in a way a new policy or key still
+/// on its way explains, for as long as the plan allows (not at all for an
+/// existing key); then explains the last refusal for `scope`.
+async fn while_propagating<T, F, Fut>(
+    propagation: Duration,
+    scope: Scope,
+    mut call: F,
+) -> Result<std::result::Result<T, String>>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, Answer>>,
+{
+    let mut backoff = Backoff::new(propagation);
+    loop {
+        let answer = match call().await {
+            Ok(value) => return Ok(Ok(value)),
+            Err(answer) => answer,
+        };
+        tracing::debug!(error = %answer.detail, "refused");
+        let propagating = answer.is_access_denied() || answer.is_inactive_key();
+        if !propagating || !backoff.wait().await? {
+            return Ok(Err(answer.explain(scope)));
+        }
+    }
+}
+
+/// Lists at most one object of the bucket (under the prefix). Returns that
+/// object's name and size.
 async fn list(
     s3: &aws_sdk_s3::Client,
     bucket: &Bucket,
     plan: &TestPlan<'_>,
 ) -> Result<std::result::Result<Option<(String, i64)>, String>> {
-    let prefix = plan.prefix;
-    let mut backoff = Backoff::new(plan.propagation());
-    loop {
-        let request = s3
+    while_propagating(plan.propagation(), Scope::Listing, || async {
+        let out = s3
             .list_objects_v2()
             .bucket(&bucket.name)
             .max_keys(1)
-            .set_prefix(prefix.map(str::to_owned));
-        let err = match request.send().await {
-            Ok(out) => {
-                let first = out.contents().first().map(|o| {
-                    (o.key().unwrap_or_default().to_owned(), o.size().unwrap_or_default())
-                });
-                return Ok(Ok(first));
-            }
-            Err(err) => Answer::of(&err),
-        };
-        tracing::debug!(bucket = %bucket.name, error = %err.detail, "listing refused");
-        let propagating = err.is_access_denied() || err.is_inactive_key();
-        if !propagating || !backoff.wait().await? {
-            return Ok(Err(err.explain(Scope::Listing)));
-        }
-    }
+            .set_prefix(plan.prefix.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|err| Answer::of(&err))?;
+        let first = out.contents().first();
+        Ok(first.map(|o| (o.key().unwrap_or_default().to_owned(), o.size().unwrap_or_default())))
+    })
+    .await
 }
 
 /// Reads the first byte of an object (the whole object when it is empty,
@@ -348,18 +365,20 @@ async fn read_first_byte(
     bucket: &str,
     object: &str,
     size: i64,
-) -> std::result::Result<(), String> {
+    propagation: Duration,
+) -> Result<std::result::Result<(), String>> {
     let range = (size > 0).then(|| String::from("bytes=0-0"));
-    let out = s3
-        .get_object()
-        .bucket(bucket)
-        .key(object)
-        .set_range(range)
-        .send()
-        .await
-        .map_err(|err| Answer::of(&err).explain(Scope::Reading))?;
-    out.body.collect().await.map_err(|err| format!("reading the object failed: {err}"))?;
-    Ok(())
+    let out = while_propagating(propagation, Scope::Reading, || async {
+        let request = s3.get_object().bucket(bucket).key(object).set_range(range.clone());
+        request.send().await.map_err(|err| Answer::of(&err))
+    })
+    .await?;
+    Ok(match out {
+        Ok(out) => {
+            out.body.collect().await.map(drop).map_err(|err| format!("reading failed: {err}"))
+        }
+        Err(why) => Err(why),
+    })
 }
 
 fn test_object_key(prefix: Option<&str>) -> String {
@@ -413,8 +432,8 @@ async fn write_cycle(
     Ok(record(checks, ui, &name("confirm deleted"), started, gone))
 }
 
-/// `PutObject`, retrying `AccessDenied` briefly: listing may already work
-/// while the object statement of a new policy has not arrived everywhere.
+/// `PutObject`; listing may already work while the object statement of a
+/// new policy has not arrived everywhere.
 async fn put_with_retry(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
@@ -422,23 +441,12 @@ async fn put_with_retry(
     body: &str,
     propagation: Duration,
 ) -> Result<std::result::Result<(), String>> {
-    let mut backoff = Backoff::new(propagation);
-    loop {
-        let sent = s3
-            .put_object()
-            .bucket(bucket)
-            .key(object)
-            .body(ByteStream::from(body.as_bytes().to_vec()))
-            .send()
-            .await;
-        let err = match sent {
-            Ok(_) => return Ok(Ok(())),
-            Err(err) => Answer::of(&err),
-        };
-        if !err.is_access_denied() || !backoff.wait().await? {
-            return Ok(Err(err.explain(Scope::Writing)));
-        }
-    }
+    while_propagating(propagation, Scope::Writing, || async {
+        let body = ByteStream::from(body.as_bytes().to_vec());
+        let sent = s3.put_object().bucket(bucket).key(object).body(body).send().await;
+        sent.map(drop).map_err(|err| Answer::of(&err))
+    })
+    .await
 }
 
 async fn read_back(

@@ -71,11 +71,13 @@ impl PendingFile {
         } else {
             self.temp.persist_noclobber(&path).map(drop)
         };
+        // Checked before the run; failing now means the folder changed
+        // meanwhile (a file appeared, a permission went), which is unexpected.
         persisted.map_err(|err| {
-            Error::input_with_hint(
-                format!("cannot save credentials file `{}`: {}", path.display(), err.error),
-                "pass --force to replace an existing file, or choose another --credentials-file",
-            )
+            Error::Internal(anyhow::Error::new(err.error).context(format!(
+                "saving credentials file `{}` (it was checked before the run)",
+                path.display()
+            )))
         })?;
         Ok(path)
     }
