@@ -394,6 +394,16 @@ pub struct PolicyArgs {
     pub partition: String,
 }
 
+/// Whether `--output json` (or `XPLENTY_S3_OUTPUT=json`) is on a command
+/// line that clap could not parse, so that even a usage error is reported
+/// as JSON.
+pub fn json_requested(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    let flag = args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
+        || args.iter().any(|a| a == "--output=json");
+    flag || std::env::var("XPLENTY_S3_OUTPUT").is_ok_and(|v| v == "json")
+}
+
 /// A `--bucket` value (or one item of `XPLENTY_S3_BUCKET=a,b`), without
 /// the spaces that often follow a comma. The naming rules come later.
 fn bucket_arg(value: &str) -> Result<String, String> {

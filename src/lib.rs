@@ -51,7 +51,7 @@ pub fn run_from_args() -> u8 {
         Err(err) => {
             let message = err.render().to_string();
             let usage = Error::input(message.trim_start_matches("error: ").trim_end());
-            fail(&usage, json_requested())
+            fail(&usage, cli::json_requested(std::env::args()))
         }
     }
 }
@@ -62,15 +62,6 @@ fn fail(err: &Error, json: bool) -> u8 {
         report::print_json_error_unless_printed(err);
     }
     err.exit_code()
-}
-
-/// Whether `--output json` (or `XPLENTY_S3_OUTPUT=json`) is on a command
-/// line that clap could not parse.
-fn json_requested() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    let flag = args.windows(2).any(|w| w[0] == "--output" && w[1] == "json")
-        || args.iter().any(|a| a == "--output=json");
-    flag || std::env::var("XPLENTY_S3_OUTPUT").is_ok_and(|v| v == "json")
 }
 
 fn execute(cli: Cli, ui: &Ui) -> Result<(), Error> {

@@ -178,6 +178,16 @@ async fn dry_run_shows_the_policy_and_changes_nothing() {
     assert!(run.stderr.contains("setup would stop there"), "{}", run.stderr);
     assert!(run.stderr.contains("not created by xplenty-s3"), "{}", run.stderr);
     assert!(run.stdout.contains("s3:ListBucket"), "the plan is still shown");
+
+    // With --reuse-user, a user holding two keys stops it too.
+    let iam = moto().iam();
+    for _ in 0..2 {
+        iam.create_access_key().user_name(&user).send().await.unwrap();
+    }
+    let run = setup(&session, &bucket, &user, &["--dry-run", "--force", "--reuse-user"]).await;
+    run.assert_code(3);
+    assert!(run.stderr.contains("already holds two access keys"), "{}", run.stderr);
+    assert_eq!(user_state(&user).await.unwrap().keys.len(), 2, "nothing changed");
 }
 
 #[tokio::test]

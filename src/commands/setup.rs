@@ -7,8 +7,10 @@ use crate::cli::{GlobalArgs, OutputFormat, SetupArgs};
 use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::report::{print_json, ErrorReport, SetupReport};
+use crate::steps::attach_policy;
 use crate::steps::bucket_region::Bucket;
-use crate::steps::create_user::{existing_user_hint, find_user};
+use crate::steps::create_access_key::{list_keys, two_keys_error};
+use crate::steps::create_user::{existing_user_hint, find_user, User};
 use crate::steps::credentials_file;
 use crate::steps::identity::{who_am_i, Identity};
 use crate::ui::Ui;
@@ -36,15 +38,7 @@ async fn dry_run(
     buckets: &[Bucket],
 ) -> Result<()> {
     let existing = interrupt::or_abandon(find_user(&aws.iam(), &config.user_name)).await?;
-    // The real run would stop at an existing user: so does its dry run.
-    let verdict = match (existing, config.reuse_user) {
-        (Some(tagged), false) => Err(Error::aws_plain(
-            format!("IAM user `{}` already exists: setup would stop there", config.user_name),
-            "nothing was created (dry run)",
-        )
-        .with_hint(existing_user_hint(&config.user_name, tagged))),
-        _ => Ok(()),
-    };
+    let verdict = interrupt::or_abandon(dry_run_verdict(aws, config, identity, existing)).await;
     let document = config.grant(&identity.partition).to_json();
     if config.output == OutputFormat::Json {
         let policy: serde_json::Value =
@@ -70,6 +64,35 @@ async fn dry_run(
         }
     }
     verdict
+}
+
+/// Where the real run would stop, found with read calls only: an existing
+/// user without --reuse-user; for a reused user, two keys already, or no
+/// room for the policy beside its other inline policies.
+async fn dry_run_verdict(
+    aws: &Aws,
+    config: &SetupConfig,
+    identity: &Identity,
+    existing: Option<bool>,
+) -> Result<()> {
+    let iam = aws.iam();
+    match (existing, config.reuse_user) {
+        (None, _) => Ok(()),
+        (Some(tagged), false) => Err(Error::aws_plain(
+            format!("IAM user `{}` already exists: setup would stop there", config.user_name),
+            "nothing was created (dry run)",
+        )
+        .with_hint(existing_user_hint(&config.user_name, tagged))),
+        (Some(_), true) => {
+            let keys = list_keys(&iam, &config.user_name).await?;
+            if keys.len() >= 2 {
+                return Err(two_keys_error(&config.user_name, &keys));
+            }
+            let user = User { name: config.user_name.clone(), arn: String::new(), created: false };
+            let document = config.grant(&identity.partition).to_compact_json();
+            attach_policy::prepare(&iam, &user, &config.policy_name, &document).await.map(drop)
+        }
+    }
 }
 
 type Finished = (Option<SetupReport>, Option<Error>);

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, TestArgs};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::report::{print_json, ErrorReport};
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
@@ -21,6 +21,23 @@ struct Outcome<'a> {
     error: Option<ErrorReport>,
 }
 
+/// The bucket look-up is signed with the key from the file, not with admin
+/// credentials: an unknown or mangled key is that key's problem.
+fn about_the_file_key(err: Error, file: &std::path::Path) -> Error {
+    let hint = match &err {
+        Error::Aws { code: Some(code), .. }
+            if ["InvalidAccessKeyId", "InvalidClientTokenId"].contains(&code.as_str()) =>
+        {
+            "AWS does not know the key in {file}: it was deleted or deactivated, or mistyped"
+        }
+        Error::Aws { code: Some(code), .. } if code == "SignatureDoesNotMatch" => {
+            "the secret in {file} does not match its key id: it was changed on the way"
+        }
+        _ => return err,
+    };
+    err.with_hint(hint.replace("{file}", &file.display().to_string()))
+}
+
 pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
     for warning in validate::grant(&args.buckets.names, args.prefix.as_deref())? {
         ui.warn(warning.0);
@@ -29,8 +46,9 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
     interrupt::listen();
 
     let with_key = Aws::load(global).await.with_key(&key.access_key_id, &key.secret);
-    let buckets =
-        runner::locate_buckets(&with_key, &validate::unique(&args.buckets.names), ui).await?;
+    let buckets = runner::locate_buckets(&with_key, &validate::unique(&args.buckets.names), ui)
+        .await
+        .map_err(|err| about_the_file_key(err, &args.credentials_file))?;
     let plan = TestPlan {
         buckets: &buckets,
         access: args.access,

@@ -46,7 +46,7 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
         (Some(region), Some(403)) => {
             let warning = Warning(format!(
                 "these credentials may not access bucket `{name}` (403); \
-                 the connection test will show whether the new key can"
+                 the connection test will show what the key can do"
             ));
             Ok((bucket(region), Some(warning)))
         }

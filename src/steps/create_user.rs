@@ -74,29 +74,31 @@ async fn existing_user(iam: &Client, name: &str) -> Result<User> {
 /// Whether user `name` exists and, if so, whether this tool created it:
 /// `None`, `Some(true)` or `Some(false)`. A read call only.
 pub async fn find_user(iam: &Client, name: &str) -> Result<Option<bool>> {
-    match read_user(iam, name).await {
-        Ok((_, tagged)) => Ok(Some(tagged)),
-        Err(Error::Aws { code: Some(code), .. }) if code == "NoSuchEntity" => Ok(None),
-        Err(err) => Err(err),
-    }
+    Ok(lookup_user(iam, name).await?.map(|(_, tagged)| tagged))
 }
 
-/// Reads user `name`, and whether it carries this tool's tag.
+/// Reads user `name`, which must exist, and whether it carries this tool's tag.
 async fn read_user(iam: &Client, name: &str) -> Result<(User, bool)> {
-    let out = iam.get_user().user_name(name).send().await.map_err(|err| {
-        let missing = err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception());
-        let err = Error::aws(format!("reading IAM user `{name}`"), err);
-        if missing {
-            err.with_hint(format!("there is no IAM user `{name}`: check --user-name"))
-        } else {
-            err
+    lookup_user(iam, name).await?.ok_or_else(|| {
+        Error::aws_plain(format!("reading IAM user `{name}`"), "NoSuchEntity: no such user")
+            .with_hint(format!("there is no IAM user `{name}`: check --user-name"))
+    })
+}
+
+/// User `name` and whether it carries this tool's tag, or `None`.
+async fn lookup_user(iam: &Client, name: &str) -> Result<Option<(User, bool)>> {
+    let out = match iam.get_user().user_name(name).send().await {
+        Ok(out) => out,
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => {
+            return Ok(None);
         }
-    })?;
+        Err(err) => return Err(Error::aws(format!("reading IAM user `{name}`"), err)),
+    };
     let user = out.user();
     let arn = user.map(|u| u.arn().to_owned()).unwrap_or_default();
     let tagged =
         user.is_some_and(|u| u.tags().iter().any(|t| t.key() == TAG_KEY && t.value() == TAG_VALUE));
-    Ok((User { name: name.to_owned(), arn, created: false }, tagged))
+    Ok(Some((User { name: name.to_owned(), arn, created: false }, tagged)))
 }
 
 /// A user that `rotate` and `teardown` may change: one this tool created,
