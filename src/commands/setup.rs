@@ -104,25 +104,31 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
         && std::io::stdout().is_terminal()
         && ui.is_terminal();
     // Everything given is checked before the first AWS call; the wizard
-    // checks each answer as it is typed.
-    let early_warnings = if interactive {
-        SetupConfig::check_given(&args)?
+    // checks each answer as it is typed, and the whole once more after.
+    let scripted = if interactive {
+        SetupConfig::check_given(&args)?;
+        None
     } else {
-        SetupConfig::from_args(&args)?.1
+        let (config, warnings) = SetupConfig::from_args(&args)?;
+        for warning in warnings {
+            ui.warn(warning.0);
+        }
+        Some(config)
     };
-    for warning in &early_warnings {
-        ui.warn(&warning.0);
-    }
 
     let aws = Aws::load(global).await;
     let identity = interrupt::or_abandon(who_am_i(&aws.sts())).await?;
-    if interactive {
-        wizard::ask_missing(&mut args, &aws, ui).await?;
-    }
-    let (config, warnings) = SetupConfig::from_args(&args)?;
-    for warning in warnings.iter().filter(|w| !early_warnings.contains(w)) {
-        ui.warn(&warning.0);
-    }
+    let config = match scripted {
+        Some(config) => config,
+        None => {
+            wizard::ask_missing(&mut args, &aws, ui).await?;
+            let (config, warnings) = SetupConfig::from_args(&args)?;
+            for warning in warnings {
+                ui.warn(warning.0);
+            }
+            config
+        }
+    };
     ui.done(format!("Signed in to account {} as {}", identity.account, identity.arn));
 
     let buckets = interrupt::or_abandon(runner::locate_buckets(&aws, &config.buckets, ui)).await?;
