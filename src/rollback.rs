@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::steps::attach_policy::policy_names;
 use crate::steps::create_access_key::{delete_key, list_keys};
+use crate::ui::Ui;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Created {
@@ -80,6 +81,21 @@ pub struct Remaining {
     pub remove_with: String,
 }
 
+impl RollbackReport {
+    /// Shows what was removed and, with the command to finish the job, what was not.
+    pub fn show(&self, ui: &Ui) {
+        for removed in &self.removed {
+            ui.done(removed);
+        }
+        for left in &self.remaining {
+            ui.failed(format!(
+                "Could not remove {}: {}\n  remove it with: {}",
+                left.resource, left.error, left.remove_with
+            ));
+        }
+    }
+}
+
 impl Ledger {
     pub fn record(&mut self, item: Created) {
         self.items.push(item);
@@ -95,6 +111,17 @@ impl Ledger {
 
     pub fn items(&self) -> &[Created] {
         &self.items
+    }
+
+    /// Removes what a failed run created, saying so as it goes.
+    pub async fn undo(self, iam: &Client, ui: &Ui) -> RollbackReport {
+        if self.is_empty() {
+            return RollbackReport::default();
+        }
+        ui.say("Removing what this run created…");
+        let rollback = self.roll_back(iam).await;
+        rollback.show(ui);
+        rollback
     }
 
     /// Removes everything recorded, newest first. Keeps going past a failed

@@ -2,7 +2,8 @@
 //!
 //! Every creation goes into the ledger as soon as AWS confirms it. When a
 //! later step fails, or the user interrupts, the ledger is rolled back
-//! newest first, unless `--keep-on-failure` asks to keep it. The
+//! newest first, unless the connection test failed and `--keep-on-failure`
+//! asks to keep what was created. The
 //! credentials file is only renamed into place when the run succeeds.
 
 use crate::aws::Aws;
@@ -10,78 +11,18 @@ use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::interrupt;
 use crate::report::SetupReport;
-use crate::rollback::{Created, Ledger, RollbackReport};
+use crate::rollback::{Created, Ledger};
+use crate::steps::attach_policy;
 use crate::steps::attach_policy::PolicyPlan;
 use crate::steps::bucket_region::Bucket;
-use crate::steps::connection_test::{self, TestPlan, TestReport};
+use crate::steps::connection_test::{self, TestPlan};
 use crate::steps::create_access_key::{
     create_slash_free_key, describe_key, list_keys, two_keys_error, NewKey,
 };
 use crate::steps::create_user::{create_user, User};
 use crate::steps::credentials_file::{self, PendingFile, StoredKey};
 use crate::steps::identity::Identity;
-use crate::steps::{attach_policy, bucket_region};
 use crate::ui::Ui;
-
-/// Finds the region of every bucket, with warnings for the user.
-pub async fn locate_buckets(aws: &Aws, names: &[String], ui: &Ui) -> Result<Vec<Bucket>> {
-    let s3 = aws.s3(aws.home_region());
-    let mut buckets = Vec::with_capacity(names.len());
-    for name in names {
-        let (bucket, warning) = bucket_region::find_region(&s3, name).await?;
-        if let Some(warning) = warning {
-            ui.warn(warning.0);
-        }
-        buckets.push(bucket);
-    }
-    Ok(buckets)
-}
-
-/// Runs the connection test signed with `key` alone.
-pub async fn test_key(
-    admin: &Aws,
-    key: &NewKey,
-    plan: &TestPlan<'_>,
-    ui: &Ui,
-) -> Result<TestReport> {
-    let with_key = admin.with_key(&key.access_key_id, &key.secret);
-    connection_test::run(&with_key, plan, ui).await
-}
-
-/// `Err(ConnectionTest)` naming the first failed check, if any.
-pub fn verdict(report: &TestReport) -> Result<()> {
-    match report.first_failure() {
-        Some(check) => Err(Error::ConnectionTest(format!(
-            "{}: {}",
-            check.name,
-            check.error.as_deref().unwrap_or_default()
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// Removes what a run created and shows what was removed and what was not.
-pub async fn roll_back(ledger: Ledger, admin: &Aws, ui: &Ui) -> RollbackReport {
-    if ledger.is_empty() {
-        return RollbackReport::default();
-    }
-    ui.say("Removing what this run created…");
-    let rollback = ledger.roll_back(&admin.iam()).await;
-    show_removal(&rollback, ui);
-    rollback
-}
-
-pub fn show_removal(rollback: &RollbackReport, ui: &Ui) {
-    for removed in &rollback.removed {
-        ui.done(removed);
-    }
-    for left in &rollback.remaining {
-        ui.failed(format!(
-            "Could not remove {}: {}\n  remove it with: {}",
-            left.resource, left.error, left.remove_with
-        ));
-    }
-}
 
 struct Run<'a> {
     config: &'a SetupConfig,
@@ -176,11 +117,7 @@ impl Run<'_> {
     async fn key(&mut self, iam: &aws_sdk_iam::Client, user: &User) -> Result<NewKey> {
         let attempts = self.config.max_key_attempts;
         let key = create_slash_free_key(iam, &user.name, attempts, &mut self.ledger).await?;
-        let tries = match key.attempts {
-            1 => String::from("1 attempt"),
-            n => format!("{n} attempts, rejecting secrets with `/`"),
-        };
-        self.ui.done(format!("Created access key {} ({tries})", key.access_key_id));
+        self.ui.done(key.created_message());
         self.report.record_key(&key, self.config.show_secret);
         interrupt::check()?;
         Ok(key)
@@ -199,11 +136,7 @@ impl Run<'_> {
     }
 
     fn write_file(&mut self, user: &str, key: &NewKey) -> Result<()> {
-        let stored = StoredKey {
-            user_name: Some(user.to_owned()),
-            access_key_id: key.access_key_id.clone(),
-            secret: key.secret.clone(),
-        };
+        let stored = StoredKey::for_user(user, key);
         let pending = credentials_file::write_pending(
             &self.config.credentials_file,
             &stored,
@@ -222,8 +155,9 @@ impl Run<'_> {
             expected_arn: Some(user_arn),
             new_key: true,
         };
-        let report = test_key(self.admin, key, &plan, self.ui).await?;
-        let verdict = verdict(&report);
+        let with_key = self.admin.with_key(&key.access_key_id, &key.secret);
+        let report = connection_test::run(&with_key, &plan, self.ui).await?;
+        let verdict = report.verdict();
         self.report.connection_test = Some(report);
         verdict
     }
@@ -259,7 +193,7 @@ impl Run<'_> {
         }
         self.pending = None;
         let ledger = std::mem::take(&mut self.ledger);
-        let rollback = roll_back(ledger, self.admin, self.ui).await;
+        let rollback = ledger.undo(&self.admin.iam(), self.ui).await;
         self.report.rolled_back = rollback.removed;
         self.report.remaining = rollback.remaining;
     }

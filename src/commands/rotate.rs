@@ -15,7 +15,9 @@ use crate::policy::{read_grant, ReadGrant};
 use crate::report::{print_json, ErrorReport};
 use crate::rollback::{Ledger, Remaining};
 use crate::steps::attach_policy::policy_document;
+use crate::steps::bucket_region::locate_all;
 use crate::steps::bucket_region::Bucket;
+use crate::steps::connection_test;
 use crate::steps::connection_test::{TestPlan, TestReport};
 use crate::steps::create_access_key::{
     create_slash_free_key, delete_key, list_keys, two_keys_error, NewKey,
@@ -23,7 +25,7 @@ use crate::steps::create_access_key::{
 use crate::steps::create_user::{managed_user, User};
 use crate::steps::credentials_file::{self, StoredKey};
 use crate::ui::Ui;
-use crate::{interrupt, runner, validate};
+use crate::{interrupt, validate};
 
 #[derive(Serialize, Default)]
 struct Outcome {
@@ -51,7 +53,8 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     let user = managed_user(&iam, &args.user_name, false).await?;
     let old_keys = replaceable_keys(&iam, &user).await?;
     let grant = granted(&iam, &user, &args.policy_name).await?;
-    let buckets = interrupt::or_abandon(runner::locate_buckets(&aws, &grant.buckets, ui)).await?;
+    let buckets =
+        interrupt::or_abandon(locate_all(&aws.s3(aws.home_region()), &grant.buckets, ui)).await?;
 
     let mut outcome =
         Outcome { user_name: user.name.clone(), buckets: buckets.clone(), ..Outcome::default() };
@@ -66,7 +69,7 @@ pub async fn run(global: &GlobalArgs, args: &RotateArgs, ui: &Ui) -> Result<()> 
     };
     let mut result = replace_key(&aws, &user, args, &plan, &mut ledger, &mut outcome, ui).await;
     if result.is_err() {
-        let rollback = runner::roll_back(ledger, &aws, ui).await;
+        let rollback = ledger.undo(&iam, ui).await;
         outcome.rolled_back = rollback.removed;
         outcome.remaining = rollback.remaining;
         outcome.access_key_id = None;
@@ -131,22 +134,18 @@ async fn replace_key(
     let iam = aws.iam();
     let key: NewKey =
         create_slash_free_key(&iam, &user.name, args.key_attempts.max, ledger).await?;
-    let tries = if key.attempts == 1 { "attempt" } else { "attempts" };
-    ui.done(format!("Created access key {} ({} {tries})", key.access_key_id, key.attempts));
+    ui.done(key.created_message());
     outcome.access_key_id = Some(key.access_key_id.clone());
     outcome.key_attempts = key.attempts;
     interrupt::check()?;
 
-    let report = runner::test_key(aws, &key, plan, ui).await?;
-    let verdict = runner::verdict(&report);
+    let with_key = aws.with_key(&key.access_key_id, &key.secret);
+    let report = connection_test::run(&with_key, plan, ui).await?;
+    let verdict = report.verdict();
     outcome.connection_test = Some(report);
     verdict?;
 
-    let stored = StoredKey {
-        user_name: Some(user.name.clone()),
-        access_key_id: key.access_key_id.clone(),
-        secret: key.secret.clone(),
-    };
+    let stored = StoredKey::for_user(&user.name, &key);
     let path =
         credentials_file::write_pending(&args.credentials_file, &stored, args.force)?.commit()?;
     ui.done(format!("Saved {} (mode 0600)", path.display()));

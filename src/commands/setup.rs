@@ -8,7 +8,7 @@ use crate::config::SetupConfig;
 use crate::error::{Error, Result};
 use crate::report::{print_json, ErrorReport, SetupReport};
 use crate::steps::attach_policy;
-use crate::steps::bucket_region::Bucket;
+use crate::steps::bucket_region::{locate_all, Bucket};
 use crate::steps::create_access_key::{list_keys, two_keys_error};
 use crate::steps::create_user::{existing_user_hint, find_user, User};
 use crate::steps::credentials_file;
@@ -131,7 +131,8 @@ async fn prepare_and_run(global: &GlobalArgs, mut args: SetupArgs, ui: &Ui) -> R
     };
     ui.done(format!("Signed in to account {} as {}", identity.account, identity.arn));
 
-    let buckets = interrupt::or_abandon(runner::locate_buckets(&aws, &config.buckets, ui)).await?;
+    let buckets =
+        interrupt::or_abandon(locate_all(&aws.s3(aws.home_region()), &config.buckets, ui)).await?;
     if config.dry_run {
         dry_run(&aws, &config, &identity, &buckets).await?;
         return Ok((None, None));

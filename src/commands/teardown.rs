@@ -14,7 +14,7 @@ use crate::steps::attach_policy::policy_names;
 use crate::steps::create_access_key::list_keys;
 use crate::steps::create_user::managed_user;
 use crate::ui::Ui;
-use crate::{runner, validate, wizard};
+use crate::{validate, wizard};
 
 #[derive(Serialize)]
 struct Outcome {
@@ -62,7 +62,7 @@ pub async fn run(global: &GlobalArgs, args: &TeardownArgs, ui: &Ui) -> Result<()
     }
 
     let removal = ledger.roll_back(&iam).await;
-    runner::show_removal(&removal, ui);
+    removal.show(ui);
     outcome.removed = removal.removed;
     outcome.remaining = removal.remaining;
     let result = match outcome.remaining.first() {

@@ -6,11 +6,12 @@ use crate::aws::Aws;
 use crate::cli::{GlobalArgs, OutputFormat, TestArgs};
 use crate::error::{Error, Result};
 use crate::report::{print_json, ErrorReport};
+use crate::steps::bucket_region::locate_all;
 use crate::steps::bucket_region::Bucket;
 use crate::steps::connection_test::{self, TestPlan, TestReport};
 use crate::steps::credentials_file;
 use crate::ui::Ui;
-use crate::{interrupt, runner, validate};
+use crate::{interrupt, validate};
 
 #[derive(Serialize)]
 struct Outcome<'a> {
@@ -46,9 +47,13 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
     interrupt::listen();
 
     let with_key = Aws::load(global).await.with_key(&key.access_key_id, &key.secret);
-    let buckets = runner::locate_buckets(&with_key, &validate::unique(&args.buckets.names), ui)
-        .await
-        .map_err(|err| about_the_file_key(err, &args.credentials_file))?;
+    let buckets = locate_all(
+        &with_key.s3(with_key.home_region()),
+        &validate::unique(&args.buckets.names),
+        ui,
+    )
+    .await
+    .map_err(|err| about_the_file_key(err, &args.credentials_file))?;
     let plan = TestPlan {
         buckets: &buckets,
         access: args.access,
@@ -68,7 +73,7 @@ pub async fn run(global: &GlobalArgs, args: &TestArgs, ui: &Ui) -> Result<()> {
         ui.failed(format!("secret has no `/`: {why}"));
         report.add_failure("secret has no `/`", why);
     }
-    let verdict = runner::verdict(&report);
+    let verdict = report.verdict();
     let outcome = Outcome {
         credentials_file: args.credentials_file.display().to_string(),
         access_key_id: &key.access_key_id,

@@ -8,6 +8,7 @@ use aws_sdk_s3::Client;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::ui::Ui;
 use crate::validate::Warning;
 
 const REGION_HEADER: &str = "x-amz-bucket-region";
@@ -59,4 +60,17 @@ pub async fn find_region(s3: &Client, name: &str) -> Result<(Bucket, Option<Warn
         }
         (None, _) => Err(Error::aws(format!("finding the region of bucket `{name}`"), err)),
     }
+}
+
+/// Finds the region of every bucket, showing the warnings.
+pub async fn locate_all(s3: &Client, names: &[String], ui: &Ui) -> Result<Vec<Bucket>> {
+    let mut buckets = Vec::with_capacity(names.len());
+    for name in names {
+        let (bucket, warning) = find_region(s3, name).await?;
+        if let Some(warning) = warning {
+            ui.warn(warning.0);
+        }
+        buckets.push(bucket);
+    }
+    Ok(buckets)
 }

@@ -79,6 +79,18 @@ impl TestReport {
         self.passed = false;
     }
 
+    /// `Err(ConnectionTest)` naming the first failed check, if any.
+    pub fn verdict(&self) -> Result<()> {
+        match self.first_failure() {
+            Some(check) => Err(crate::error::Error::ConnectionTest(format!(
+                "{}: {}",
+                check.name,
+                check.error.as_deref().unwrap_or_default()
+            ))),
+            None => Ok(()),
+        }
+    }
+
     pub fn first_failure(&self) -> Option<&Check> {
         self.checks.iter().find(|c| !c.ok)
     }

@@ -24,6 +24,17 @@ pub struct NewKey {
     pub attempts: u32,
 }
 
+impl NewKey {
+    /// `Created access key AKIA... (2 attempts, rejecting secrets with `/`)`.
+    pub fn created_message(&self) -> String {
+        let tries = match self.attempts {
+            1 => String::from("1 attempt"),
+            n => format!("{n} attempts, rejecting secrets with `/`"),
+        };
+        format!("Created access key {} ({tries})", self.access_key_id)
+    }
+}
+
 /// Creates keys for `user` until one is slash-free, up to `max_attempts`.
 /// Every key is in the ledger while it exists.
 ///

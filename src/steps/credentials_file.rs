@@ -16,6 +16,7 @@ use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::steps::create_access_key::NewKey;
 
 pub const HEADER: [&str; 3] = ["User Name", "Access Key Id", "Secret Access Key"];
 
@@ -25,6 +26,17 @@ pub struct StoredKey {
     pub user_name: Option<String>,
     pub access_key_id: String,
     pub secret: Secret,
+}
+
+impl StoredKey {
+    /// The key of a new access key for `user`.
+    pub fn for_user(user: &str, key: &NewKey) -> Self {
+        Self {
+            user_name: Some(user.to_owned()),
+            access_key_id: key.access_key_id.clone(),
+            secret: key.secret.clone(),
+        }
+    }
 }
 
 /// A written credentials file that is not yet at its final path.
